@@ -1,0 +1,326 @@
+/**
+ * Public data model of the store. Nothing here knows about LMDB keys or GraphQL.
+ *
+ * Revisions are global, strictly increasing integers: one per committed write (a single mutation, a
+ * delete with its cascade of relationship removals, or a whole `transaction`). They are JavaScript
+ * numbers; they stay exact up to 2^53, which is ~285 years at a million commits per second.
+ */
+
+/** A JSON value as stored in `Resource.data` and predicate data. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * Identifies a resource. The core Kubernetes group is `""`; cluster-scoped resources have namespace `""`.
+ */
+export interface ResourceRef {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A ref as accepted from callers: group and namespace default to `""`. */
+export interface ResourceRefInput {
+  readonly group?: string | null | undefined;
+  readonly version: string;
+  readonly kind: string;
+  readonly namespace?: string | null | undefined;
+  readonly name: string;
+}
+
+/** Any subset of group/version/kind; an omitted part matches every value. */
+export interface TypeFilter {
+  readonly group?: string | null | undefined;
+  readonly version?: string | null | undefined;
+  readonly kind?: string | null | undefined;
+}
+
+/** A stored resource. Objects returned by the store are fresh copies: callers may mutate them. */
+export interface Resource {
+  ref: ResourceRef;
+  uid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  data: JsonValue;
+  /** A type URL for `data`, like a protobuf `Any` (`k8s.io/api/core/v1.Pod`); null when untyped. */
+  dataType: string | null;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  /** Set only on the final state carried by a DELETED event. */
+  deletedAt: string | null;
+  /** Per-resource version: 1 on creation, +1 on every change. */
+  version: number;
+  /** Global revision of the commit that last changed this resource. */
+  revision: number;
+}
+
+/** What a caller writes for a resource. Omitted fields are empty (`update` and `apply` replace). */
+export interface ResourceInput {
+  readonly ref: ResourceRefInput;
+  /** Generated (a UUID) when omitted on creation; immutable afterwards. */
+  readonly uid?: string | null | undefined;
+  readonly labels?: Readonly<Record<string, string>> | null | undefined;
+  readonly annotations?: Readonly<Record<string, string>> | null | undefined;
+  readonly data?: JsonValue | undefined;
+  readonly dataType?: string | null | undefined;
+}
+
+/** The typed edge label of a triplet. `data` is validated when the type has a registered schema. */
+export interface Predicate {
+  type: string;
+  data: JsonObject | null;
+}
+
+/** A stored triplet. Its identity is (subject, predicate.type, object). */
+export interface Relationship {
+  subject: ResourceRef;
+  predicate: Predicate;
+  object: ResourceRef;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+}
+
+export interface RelationshipInput {
+  readonly subject: ResourceRefInput;
+  readonly predicate: { readonly type: string; readonly data?: JsonObject | null | undefined };
+  readonly object: ResourceRefInput;
+}
+
+/** A relationship pattern: each bound term narrows the match; none bound matches every triplet. */
+export interface RelationshipPattern {
+  readonly subject?: ResourceRefInput | null | undefined;
+  readonly predicateType?: string | null | undefined;
+  readonly object?: ResourceRefInput | null | undefined;
+}
+
+/** Paging for listings. `after` is an opaque cursor from a previous page. */
+export interface PageOptions {
+  /** Maximum items on the page (default 100, at most `maxPageSize`). */
+  readonly limit?: number | null | undefined;
+  readonly after?: string | null | undefined;
+}
+
+export interface ListQuery extends PageOptions {
+  readonly type?: TypeFilter | null | undefined;
+  readonly namespace?: string | null | undefined;
+  /** Kubernetes selector syntax: `a=b, c!=d, e in (x,y), f notin (z), g, !h`. */
+  readonly labelSelector?: string | null | undefined;
+}
+
+/** One page of a listing, read at one snapshot. */
+export interface Page<T> {
+  items: T[];
+  /** Cursor of each item, parallel to `items`. */
+  cursors: string[];
+  /** Cursor to pass as `after` for the next page; null on the last page. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+  /** The revision the page was read at; every page of one listing is read at the first page's revision. */
+  revision: number;
+}
+
+/** One write inside {@link Store.transaction}. */
+export type Operation =
+  | { readonly op: 'add'; readonly resource: ResourceInput }
+  | { readonly op: 'update'; readonly resource: ResourceInput; readonly expectedVersion: number }
+  | { readonly op: 'apply'; readonly resource: ResourceInput; readonly expectedVersion?: number | null }
+  | { readonly op: 'delete'; readonly ref: ResourceRefInput; readonly expectedVersion?: number | null }
+  | { readonly op: 'addRelationship'; readonly relationship: RelationshipInput }
+  | { readonly op: 'deleteRelationship'; readonly relationship: RelationshipInput };
+
+/** The effect of one operation of a transaction, in order. */
+export type OperationResult =
+  | { op: 'add' | 'update' | 'apply'; resource: Resource; changed: boolean }
+  | { op: 'delete'; deleted: Resource; removedRelationships: number }
+  | { op: 'addRelationship'; relationship: Relationship; changed: boolean }
+  | { op: 'deleteRelationship'; deleted: boolean };
+
+export interface TransactionResult {
+  results: OperationResult[];
+  /** The commit's revision; the current revision when nothing changed. */
+  revision: number;
+}
+
+export interface DeleteResult {
+  deleted: Resource;
+  /** Relationships removed with it (where it was subject or object). */
+  removedRelationships: Relationship[];
+  revision: number;
+}
+
+/** The result of a write that may have been a no-op. */
+export interface WriteResult {
+  resource: Resource;
+  /** False when the write changed nothing: no new version, no revision, no event. */
+  changed: boolean;
+  revision: number;
+}
+
+export type ChangeType = 'ADDED' | 'UPDATED' | 'DELETED';
+
+/** A committed change to one resource, as stored in the change log. */
+export interface ResourceChange {
+  type: ChangeType;
+  revision: number;
+  /** New state; for DELETED, the final state with `deletedAt` set. */
+  resource: Resource;
+  /** State before the change (UPDATED, DELETED); null for ADDED. */
+  previous: Resource | null;
+}
+
+/** A committed change to one relationship, as stored in the change log. */
+export interface RelationshipChange {
+  type: ChangeType;
+  revision: number;
+  relationship: Relationship;
+  previous: Relationship | null;
+}
+
+/**
+ * An event delivered to a resource watcher. Label-selector transitions are translated per watcher: a
+ * resource that starts matching arrives as ADDED, one that stops matching as DELETED (with `resource`
+ * its new state and `previous` the last state that matched).
+ */
+export type ResourceEvent =
+  | { type: ChangeType; revision: number; resource: Resource; previous: Resource | null }
+  | { type: 'SYNCED'; revision: number; resource: null; previous: null };
+
+export type RelationshipEvent = RelationshipChange;
+
+export interface WatchOptions {
+  readonly type?: TypeFilter | null | undefined;
+  readonly namespace?: string | null | undefined;
+  readonly labelSelector?: string | null | undefined;
+  /** Replay every matching change after this revision, then continue live. */
+  readonly since?: number | null | undefined;
+  /** First yield ADDED for every current match, then SYNCED, then live changes. */
+  readonly initialState?: boolean | null | undefined;
+  /** Events that may wait undelivered before the watcher ends with SLOW_CONSUMER. */
+  readonly maxQueuedEvents?: number | undefined;
+}
+
+export interface RelationshipWatchOptions {
+  readonly subject?: ResourceRefInput | null | undefined;
+  readonly object?: ResourceRefInput | null | undefined;
+  readonly predicateType?: string | null | undefined;
+  readonly since?: number | null | undefined;
+  readonly maxQueuedEvents?: number | undefined;
+}
+
+/**
+ * A live stream of events. Iterate it with `for await`; `return()` (or `break`) unsubscribes and frees
+ * everything. It ends with a `StoreError` whose code is SLOW_CONSUMER when the consumer falls behind,
+ * or REVISION_COMPACTED when `since` is older than the retained log.
+ */
+export interface Watch<T> extends AsyncIterableIterator<T> {
+  /** Last revision whose events were all delivered to the consumer. */
+  readonly lastRevision: number;
+  return(): Promise<IteratorResult<T, undefined>>;
+}
+
+/** Count of stored resources of one group/version/kind. */
+export interface TypeCount {
+  group: string;
+  version: string;
+  kind: string;
+  count: number;
+}
+
+/** JSON Schemas that validate `data` of resources of a kind and of predicates of a type. */
+export interface TypeRegistration {
+  /** Resource schemas, matched by group and kind (and version, when given). */
+  readonly resources?: ReadonlyArray<{
+    readonly group?: string;
+    readonly version?: string;
+    readonly kind: string;
+    readonly schema: object;
+  }>;
+  /** Predicate schemas by predicate type. */
+  readonly predicates?: ReadonlyArray<{ readonly type: string; readonly schema: object }>;
+}
+
+export interface RetentionOptions {
+  /** Keep at least this many of the newest revisions in the change log (default 100,000). */
+  readonly minRevisions?: number;
+  /** Keep every revision younger than this many milliseconds (default one hour). */
+  readonly minAgeMs?: number;
+  /** How often compaction runs, in milliseconds (default 30 s); 0 disables the timer. */
+  readonly intervalMs?: number;
+}
+
+export interface StoreOptions {
+  /** Directory of the LMDB environment (created if missing). */
+  readonly path?: string;
+  /** Use a temporary directory, removed on close. */
+  readonly inMemory?: boolean;
+  readonly types?: TypeRegistration;
+  readonly retention?: RetentionOptions;
+  /** Largest page a listing returns (default 10,000). */
+  readonly maxPageSize?: number;
+  /** Default bound of a watcher's queue (default 10,000 events). */
+  readonly maxQueuedEvents?: number;
+  /** LMDB map size in bytes (default 64 GiB of address space; the file grows as needed). */
+  readonly mapSize?: number;
+}
+
+/** The result of `addRelationships`. */
+export interface AddRelationshipsResult {
+  relationships: Relationship[];
+  revision: number;
+}
+
+/** The result of `deleteRelationships`. */
+export interface DeleteRelationshipsResult {
+  /** How many of the given relationships existed and were removed. */
+  deleted: number;
+  revision: number;
+}
+
+/**
+ * The store. Reads are synchronous (LMDB is memory-mapped: a read never waits for I/O, and awaiting
+ * a read works as well); writes are asynchronous and resolve once their commit is durable. Concurrent
+ * writes share commits. Every error the store throws on purpose is a {@link StoreError}.
+ */
+export interface Store {
+  /** Directory of the environment. */
+  readonly path: string;
+  /** The newest revision whose events have been published (every write acknowledged so far). */
+  readonly revision: number;
+  /** Oldest revision a watcher or a cursor may resume from. */
+  readonly compactedRevision: number;
+
+  get(ref: ResourceRefInput): Resource | null;
+  getByUid(uid: string): Resource | null;
+  /** Point reads of many refs at one snapshot, in order. */
+  getMany(refs: readonly ResourceRefInput[]): (Resource | null)[];
+  list(query?: ListQuery): Page<Resource>;
+  /** Number of current resources matching the query (ignores paging). */
+  count(query?: Omit<ListQuery, 'limit' | 'after'>): number;
+  /** Every stored group/version/kind with its number of resources. */
+  types(): TypeCount[];
+  relationships(pattern?: RelationshipPattern, page?: PageOptions): Page<Relationship>;
+  /** Relationships of many patterns at one snapshot, each unpaged up to `limit` (for batched loads). */
+  relationshipsMany(patterns: readonly RelationshipPattern[], limit?: number): Relationship[][];
+
+  add(input: ResourceInput): Promise<WriteResult>;
+  update(input: ResourceInput, expectedVersion: number): Promise<WriteResult>;
+  apply(input: ResourceInput, expectedVersion?: number | null): Promise<WriteResult>;
+  delete(ref: ResourceRefInput, expectedVersion?: number | null): Promise<DeleteResult>;
+  addRelationships(inputs: readonly RelationshipInput[]): Promise<AddRelationshipsResult>;
+  deleteRelationships(inputs: readonly RelationshipInput[]): Promise<DeleteRelationshipsResult>;
+  transaction(operations: readonly Operation[]): Promise<TransactionResult>;
+
+  watch(options?: WatchOptions): Watch<ResourceEvent>;
+  watchRelationships(options?: RelationshipWatchOptions): Watch<RelationshipEvent>;
+
+  /** Runs log compaction now; resolves to the number of revisions removed. */
+  compact(): Promise<number>;
+  /** Idempotent: waits for in-flight writes, ends watchers, closes LMDB. */
+  close(): Promise<void>;
+}
