@@ -3,6 +3,6 @@
  * change log. This module is the store's whole public surface; it knows nothing of GraphQL.
  */
 export * from './errors.ts';
-export * from './types.ts';
+export { type LabelSelector, parseLabelSelector } from './labels.ts';
 export { openStore } from './store.ts';
-export { parseLabelSelector, type LabelSelector } from './labels.ts';
+export * from './types.ts';

@@ -265,8 +265,10 @@ export interface StoreOptions {
   readonly maxPageSize?: number;
   /** Default bound of a watcher's queue (default 10,000 events). */
   readonly maxQueuedEvents?: number;
-  /** LMDB map size in bytes (default 64 GiB of address space; the file grows as needed). */
+  /** LMDB map size in bytes (lmdb's default when omitted; the file grows as needed). */
   readonly mapSize?: number;
+  /** Called with failures of background work (log compaction); ignored by default. */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 /** The result of `addRelationships`. */

@@ -1,0 +1,174 @@
+/**
+ * Opens the LMDB environment and its databases, and keeps the term dictionary: the compact ids that
+ * stand for resource refs and predicate types inside the relationship indexes.
+ */
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { invariant } from './errors.ts';
+import { decodeRefKey, KEY_SPACE_END, META, refKey, STRUCTURES_KEY, termIdKey, tupleKey } from './keys.ts';
+import type { JsonObject, RelationshipChange, Resource, ResourceChange, ResourceRef } from './types.ts';
+
+/** Version of the on-disk layout, checked on open. */
+const FORMAT = 1;
+
+/** What the relationship indexes store for each triplet (identity is in the key). */
+export interface RelationshipValue {
+  data: JsonObject | null;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+}
+
+/** One revision of the change log. */
+export interface LogEntry {
+  revision: number;
+  /** Commit time, milliseconds since the epoch (retention by age). */
+  time: number;
+  resources: ResourceChange[];
+  relationships: RelationshipChange[];
+}
+
+/** The environment and its named databases (layouts in keys.ts). */
+export interface Databases {
+  env: RootDatabase;
+  meta: Database<number, string>;
+  resources: Database<Resource, Buffer>;
+  uids: Database<Buffer, Buffer>;
+  labels: Database<Buffer, Buffer>;
+  types: Database<number, Buffer>;
+  nsTypes: Database<number, Buffer>;
+  refIds: Database<number, Buffer>;
+  idRefs: Database<Buffer, Buffer>;
+  predIds: Database<number, Buffer>;
+  idPreds: Database<string, Buffer>;
+  spo: Database<RelationshipValue, Buffer>;
+  pos: Database<RelationshipValue, Buffer>;
+  osp: Database<RelationshipValue, Buffer>;
+  log: Database<LogEntry, Buffer>;
+}
+
+/** Opens (creating when missing) the environment at `path`. */
+export function openDatabases(path: string, mapSize?: number): Databases {
+  // Never `noSync`, `useWritemap` or `mapAsync`: each can corrupt the file on a crash.
+  const env = open({ path, maxDbs: 20, ...(mapSize ? { mapSize } : {}) });
+  const structured = { keyEncoding: 'binary', sharedStructuresKey: STRUCTURES_KEY } as const;
+  const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
+  const counters = { keyEncoding: 'binary' } as const;
+  const dbs: Databases = {
+    env,
+    meta: env.openDB<number, string>('meta', {}),
+    resources: env.openDB<Resource, Buffer>('resources', structured),
+    uids: env.openDB<Buffer, Buffer>('uids', binary),
+    labels: env.openDB<Buffer, Buffer>('labels', binary),
+    types: env.openDB<number, Buffer>('types', counters),
+    nsTypes: env.openDB<number, Buffer>('nsTypes', counters),
+    refIds: env.openDB<number, Buffer>('refIds', counters),
+    idRefs: env.openDB<Buffer, Buffer>('idRefs', binary),
+    predIds: env.openDB<number, Buffer>('predIds', counters),
+    idPreds: env.openDB<string, Buffer>('idPreds', { keyEncoding: 'binary', encoding: 'string' }),
+    spo: env.openDB<RelationshipValue, Buffer>('spo', structured),
+    pos: env.openDB<RelationshipValue, Buffer>('pos', structured),
+    osp: env.openDB<RelationshipValue, Buffer>('osp', structured),
+    log: env.openDB<LogEntry, Buffer>('log', structured),
+  };
+  const format = dbs.meta.get(META.format);
+  if (format === undefined) dbs.meta.putSync(META.format, FORMAT);
+  else if (format !== FORMAT)
+    throw new Error(`store at ${path} has format ${format}; this build reads ${FORMAT}`);
+  return dbs;
+}
+
+/** Upper bound for ranges that cover a whole database. */
+export const ALL_KEYS = { start: Buffer.alloc(0), end: KEY_SPACE_END } as const;
+
+/** Reads a counter from `meta` (0 when unset). */
+export const readCounter = (dbs: Databases, name: string): number => dbs.meta.get(name) ?? 0;
+
+/**
+ * The term dictionary. Ids are allocated inside write transactions and never reused or removed, so
+ * the id → term direction can be cached in memory without invalidation; only committed entries are
+ * ever read into the cache (allocation goes straight to the databases).
+ */
+export class Terms {
+  readonly #dbs: Databases;
+  #refs = new Map<number, ResourceRef>();
+  #previousRefs = new Map<number, ResourceRef>();
+  readonly #preds = new Map<number, string>();
+  readonly #cacheSize: number;
+
+  constructor(dbs: Databases, cacheSize = 200_000) {
+    this.#dbs = dbs;
+    this.#cacheSize = cacheSize;
+  }
+
+  /** Id of a ref, or undefined when no relationship ever named it. */
+  refId(ref: ResourceRef): number | undefined {
+    return this.#dbs.refIds.get(refKey(ref));
+  }
+
+  /** Id of a predicate type, or undefined when never used. */
+  predicateId(type: string): number | undefined {
+    return this.#dbs.predIds.get(tupleKey(type));
+  }
+
+  /**
+   * The ref an id stands for. Inside a write transaction pass `remember: false`: the id may have been
+   * allocated by that transaction, which can still roll back.
+   */
+  ref(id: number, remember = true): ResourceRef {
+    let ref = this.#refs.get(id) ?? this.#previousRefs.get(id);
+    if (ref === undefined) {
+      const key = this.#dbs.idRefs.get(termIdKey(id));
+      invariant(key !== undefined, `term ${id} has no ref`);
+      ref = Object.freeze(decodeRefKey(key));
+    }
+    if (remember) this.#remember(id, ref);
+    return ref;
+  }
+
+  /** The predicate type an id stands for (`remember` as for {@link Terms.ref}). */
+  predicate(id: number, remember = true): string {
+    let type = this.#preds.get(id);
+    if (type === undefined) {
+      type = this.#dbs.idPreds.get(termIdKey(id));
+      invariant(type !== undefined, `term ${id} has no predicate type`);
+      if (remember) this.#preds.set(id, type);
+    }
+    return type;
+  }
+
+  /** Inside a write transaction: the id of a ref, allocated when new. */
+  ensureRefId(ref: ResourceRef): number {
+    const key = refKey(ref);
+    const existing = this.#dbs.refIds.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.#allocate();
+    this.#dbs.refIds.put(key, id);
+    this.#dbs.idRefs.put(termIdKey(id), key);
+    return id;
+  }
+
+  /** Inside a write transaction: the id of a predicate type, allocated when new. */
+  ensurePredicateId(type: string): number {
+    const key = tupleKey(type);
+    const existing = this.#dbs.predIds.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.#allocate();
+    this.#dbs.predIds.put(key, id);
+    this.#dbs.idPreds.put(termIdKey(id), type);
+    return id;
+  }
+
+  #allocate(): number {
+    const id = readCounter(this.#dbs, META.nextTermId) + 1;
+    this.#dbs.meta.put(META.nextTermId, id);
+    return id;
+  }
+
+  #remember(id: number, ref: ResourceRef): void {
+    if (this.#refs.size >= this.#cacheSize) {
+      this.#previousRefs = this.#refs;
+      this.#refs = new Map();
+    }
+    this.#refs.set(id, ref);
+  }
+}

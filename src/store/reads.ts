@@ -1,0 +1,457 @@
+/**
+ * The read path. Every read is synchronous and runs inside one synchronous call, so it sees one LMDB
+ * snapshot. Listings are served by range scans of one index per query shape; later pages of a listing
+ * are read "as of" the first page's revision by overlaying the change log on the current state, the
+ * way a Kubernetes continue token reads a consistent list (and, like one, it expires with compaction).
+ */
+import { createHash } from 'node:crypto';
+import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
+import { badInput, StoreError } from './errors.ts';
+import {
+  decodeNsTypeKey,
+  decodeTripleKey,
+  decodeTypeCountKey,
+  keySuccessor,
+  labelValuePrefix,
+  META,
+  nsTypeKey,
+  nsTypesPrefix,
+  prefixEnd,
+  refKey,
+  refKeyOfLabelKey,
+  revisionKey,
+  type TripleIds,
+  type TripleIndex,
+  tripleKey,
+  triplePrefix,
+  typeCountKey,
+  typePrefix,
+} from './keys.ts';
+import type { LabelSelector } from './labels.ts';
+import type { Page, Relationship, Resource, ResourceRef, TypeCount } from './types.ts';
+
+/** A validated resource listing query. */
+export interface ResourceQuery {
+  group?: string | undefined;
+  version?: string | undefined;
+  kind?: string | undefined;
+  namespace?: string | undefined;
+  selector: LabelSelector;
+}
+
+/** A validated relationship pattern. */
+export interface TriplePattern {
+  subject?: ResourceRef | undefined;
+  predicateType?: string | undefined;
+  object?: ResourceRef | undefined;
+}
+
+interface Keyed<T> {
+  key: Buffer;
+  item: T;
+}
+
+/** Label `In` requirements with more values than this are filtered instead of index-merged. */
+const MAX_MERGED_LABEL_VALUES = 16;
+
+/** Whether a resource matches a query (applied to every candidate, whichever index produced it). */
+export function matchesQuery(query: ResourceQuery, resource: Resource): boolean {
+  return refMatches(query, resource.ref) && query.selector.matches(resource.labels);
+}
+
+function refMatches(query: ResourceQuery, ref: ResourceRef): boolean {
+  return (
+    (query.group === undefined || ref.group === query.group) &&
+    (query.version === undefined || ref.version === query.version) &&
+    (query.kind === undefined || ref.kind === query.kind) &&
+    (query.namespace === undefined || ref.namespace === query.namespace)
+  );
+}
+
+/** Whether a relationship matches a pattern. */
+export function matchesPattern(pattern: TriplePattern, relationship: Relationship): boolean {
+  return (
+    (pattern.subject === undefined || sameRef(pattern.subject, relationship.subject)) &&
+    (pattern.predicateType === undefined || pattern.predicateType === relationship.predicate.type) &&
+    (pattern.object === undefined || sameRef(pattern.object, relationship.object))
+  );
+}
+
+/** Ref equality. */
+export function sameRef(a: ResourceRef, b: ResourceRef): boolean {
+  return (
+    a.name === b.name &&
+    a.namespace === b.namespace &&
+    a.kind === b.kind &&
+    a.version === b.version &&
+    a.group === b.group
+  );
+}
+
+/** Synchronous reads over the databases. */
+export class Reader {
+  readonly #dbs: Databases;
+  readonly #terms: Terms;
+
+  constructor(dbs: Databases, terms: Terms) {
+    this.#dbs = dbs;
+    this.#terms = terms;
+  }
+
+  /** The newest committed revision (visible; its publication may follow once it is durable). */
+  committedRevision(): number {
+    return readCounter(this.#dbs, META.revision);
+  }
+
+  /** The newest revision removed from the log by compaction. */
+  compactedRevision(): number {
+    return readCounter(this.#dbs, META.compactedRevision);
+  }
+
+  get(ref: ResourceRef): Resource | null {
+    return this.#dbs.resources.get(refKey(ref)) ?? null;
+  }
+
+  getByUid(uid: string): Resource | null {
+    const key = this.#dbs.uids.get(Buffer.from(uid));
+    return key ? (this.#dbs.resources.get(key) ?? null) : null;
+  }
+
+  types(): TypeCount[] {
+    const range = this.#dbs.types.getRange({ start: Buffer.alloc(0), end: prefixEnd(Buffer.alloc(0)) });
+    return Array.from(range, ({ key, value }) => ({ ...decodeTypeCountKey(key), count: value }));
+  }
+
+  /** One page of resources; `cursor` (from a previous page) pins the page to that page's revision. */
+  listResources(query: ResourceQuery, limit: number, cursor: string | null): Page<Resource> {
+    const fingerprint = fingerprintOf([
+      'resources',
+      query.group,
+      query.version,
+      query.kind,
+      query.namespace,
+      JSON.stringify(query.selector.requirements),
+    ]);
+    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
+    const revision = position?.revision ?? this.committedRevision();
+    const overlay = position ? this.#resourceOverlay(query, position.revision) : null;
+    const current = this.#currentResources(query, position?.key ?? null);
+    const entries = mergePage(
+      current,
+      overlay,
+      (item) => matchesQuery(query, item),
+      position?.key ?? null,
+      limit,
+    );
+    return toPage(entries, limit, revision, fingerprint);
+  }
+
+  /** Number of resources matching a query now. */
+  countResources(query: ResourceQuery): number {
+    if (
+      query.selector.empty &&
+      query.group !== undefined &&
+      query.version !== undefined &&
+      query.kind !== undefined
+    ) {
+      const { group, version, kind, namespace } = query;
+      if (namespace === undefined) return this.#dbs.types.get(typeCountKey(group, version, kind)) ?? 0;
+      return this.#dbs.nsTypes.get(nsTypeKey(namespace, group, version, kind)) ?? 0;
+    }
+    let count = 0;
+    for (const _ of this.#currentResources(query, null)) count++;
+    return count;
+  }
+
+  /** One page of relationships matching a pattern. */
+  listRelationships(pattern: TriplePattern, limit: number, cursor: string | null): Page<Relationship> {
+    const plan = this.#triplePlan(pattern);
+    const fingerprint = fingerprintOf(['relationships', plan.index, ...plan.terms.map(String)]);
+    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
+    const revision = position?.revision ?? this.committedRevision();
+    const overlay = position ? this.#relationshipOverlay(pattern, plan.index, position.revision) : null;
+    const current = this.#currentTriples(plan, position?.key ?? null);
+    const entries = mergePage(
+      current,
+      overlay,
+      (item) => matchesPattern(pattern, item),
+      position?.key ?? null,
+      limit,
+    );
+    return toPage(entries, limit, revision, fingerprint);
+  }
+
+  /** Up to `limit` relationships of each pattern (for batched loads). */
+  relationshipsOf(patterns: readonly TriplePattern[], limit: number): Relationship[][] {
+    return patterns.map((pattern) => {
+      const out: Relationship[] = [];
+      for (const { item } of this.#currentTriples(this.#triplePlan(pattern), null)) {
+        if (out.length >= limit) break;
+        out.push(item);
+      }
+      return out;
+    });
+  }
+
+  /** Log entries with `after < revision <= upTo`, at most `limit` of them. */
+  readLog(after: number, upTo: number, limit: number): LogEntry[] {
+    if (upTo <= after) return [];
+    const range = this.#dbs.log.getRange({
+      start: revisionKey(after + 1),
+      end: revisionKey(upTo + 1),
+      limit,
+    });
+    return Array.from(range, ({ value }) => value);
+  }
+
+  /** Triplets leaving (`spo`) or entering (`pos` by predicate) a term, as ids, for traversals. */
+  neighbourIds(index: 'spo' | 'osp', id: number, predicateId?: number): TripleIds[] {
+    const prefix = predicateId === undefined ? triplePrefix(id) : triplePrefix(id, predicateId);
+    const keys = this.#dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) });
+    return Array.from(keys, (key) => decodeTripleKey(index, key));
+  }
+
+  // --- resources ----------------------------------------------------------------------------------
+
+  *#currentResources(query: ResourceQuery, after: Buffer | null): Generator<Keyed<Resource>> {
+    const driver = query.selector.requirements.find(
+      (r) => r.operator === 'In' && r.values.length <= MAX_MERGED_LABEL_VALUES,
+    );
+    const candidates = driver
+      ? this.#labelCandidates(driver.key, driver.values, query, after)
+      : this.#typeCandidates(query, after);
+    for (const candidate of candidates) {
+      if (matchesQuery(query, candidate.item)) yield candidate;
+    }
+  }
+
+  /** Resources under each type prefix the query can match, in key order. */
+  *#typeCandidates(query: ResourceQuery, after: Buffer | null): Generator<Keyed<Resource>> {
+    for (const prefix of this.#typePrefixes(query)) {
+      const end = prefixEnd(prefix);
+      const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
+      if (Buffer.compare(start, end) >= 0) continue;
+      for (const { key, value } of this.#dbs.resources.getRange({ start, end })) yield { key, item: value };
+    }
+  }
+
+  #typePrefixes(query: ResourceQuery): Buffer[] {
+    const { group, version, kind, namespace } = query;
+    if (group !== undefined && version !== undefined && kind !== undefined) {
+      return [typePrefix(group, version, kind, namespace)];
+    }
+    if (namespace === undefined && group === undefined && version === undefined && kind === undefined) {
+      return [Buffer.alloc(0)];
+    }
+    const source = namespace === undefined ? this.#dbs.types : this.#dbs.nsTypes;
+    const scope = namespace === undefined ? Buffer.alloc(0) : nsTypesPrefix(namespace);
+    const decode = namespace === undefined ? decodeTypeCountKey : decodeNsTypeKey;
+    const types = Array.from(source.getKeys({ start: scope, end: prefixEnd(scope) }), decode);
+    return types
+      .filter((t) => refMatches({ ...query, namespace: undefined }, { ...t, namespace: '', name: '' }))
+      .map((t) => typePrefix(t.group, t.version, t.kind, namespace));
+  }
+
+  /** Resources carrying `key` with one of `values`, merged into key order across the values. */
+  *#labelCandidates(
+    label: string,
+    values: readonly string[],
+    query: ResourceQuery,
+    after: Buffer | null,
+  ): Generator<Keyed<Resource>> {
+    const streams = values.map((value) => {
+      const prefix = labelValuePrefix(label, value);
+      const start = after === null ? prefix : Buffer.concat([prefix, keySuccessor(after)]);
+      return this.#dbs.labels
+        .getKeys({ start, end: prefixEnd(prefix) })
+        .map(refKeyOfLabelKey)
+        [Symbol.iterator]();
+    });
+    for (const key of mergeSorted(streams)) {
+      const resource = this.#dbs.resources.get(key);
+      if (resource && refMatches(query, resource.ref)) yield { key, item: resource };
+    }
+  }
+
+  /** The state, at `revision`, of every resource the query could match that changed after it. */
+  #resourceOverlay(query: ResourceQuery, revision: number): Map<string, Resource | null> {
+    const overlay = new Map<string, Resource | null>();
+    for (const entry of this.#logSince(revision)) {
+      for (const change of entry.resources) {
+        if (!refMatches(query, change.resource.ref)) continue;
+        const hex = refKey(change.resource.ref).toString('hex');
+        if (!overlay.has(hex)) overlay.set(hex, change.previous);
+      }
+    }
+    return overlay;
+  }
+
+  // --- relationships ------------------------------------------------------------------------------
+
+  /** Picks the index whose key starts with the bound terms: one prefix scan serves the pattern. */
+  #triplePlan(pattern: TriplePattern): { index: TripleIndex; terms: number[]; missing: boolean } {
+    const s = pattern.subject && this.#terms.refId(pattern.subject);
+    const p =
+      pattern.predicateType === undefined ? undefined : this.#terms.predicateId(pattern.predicateType);
+    const o = pattern.object && this.#terms.refId(pattern.object);
+    const missing =
+      (pattern.subject !== undefined && s === undefined) ||
+      (pattern.predicateType !== undefined && p === undefined) ||
+      (pattern.object !== undefined && o === undefined);
+    const bound = (...ids: (number | undefined)[]) => ids.filter((id): id is number => id !== undefined);
+    if (pattern.subject && pattern.object && !pattern.predicateType)
+      return { index: 'osp', terms: bound(o, s), missing };
+    if (pattern.subject) return { index: 'spo', terms: bound(s, p, o), missing };
+    if (pattern.predicateType) return { index: 'pos', terms: bound(p, o), missing };
+    if (pattern.object) return { index: 'osp', terms: bound(o), missing };
+    return { index: 'spo', terms: [], missing };
+  }
+
+  *#currentTriples(
+    plan: { index: TripleIndex; terms: number[]; missing: boolean },
+    after: Buffer | null,
+  ): Generator<Keyed<Relationship>> {
+    if (plan.missing) return;
+    const prefix = triplePrefix(...plan.terms);
+    const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
+    for (const { key, value } of this.#dbs[plan.index].getRange({ start, end: prefixEnd(prefix) })) {
+      yield { key, item: this.#toRelationship(decodeTripleKey(plan.index, key), value) };
+    }
+  }
+
+  #toRelationship(ids: TripleIds, value: RelationshipValue): Relationship {
+    return {
+      subject: { ...this.#terms.ref(ids.s) },
+      predicate: { type: this.#terms.predicate(ids.p), data: value.data },
+      object: { ...this.#terms.ref(ids.o) },
+      createdAt: value.createdAt,
+      updatedAt: value.updatedAt,
+      revision: value.revision,
+    };
+  }
+
+  #relationshipOverlay(pattern: TriplePattern, index: TripleIndex, revision: number) {
+    const overlay = new Map<string, Relationship | null>();
+    for (const entry of this.#logSince(revision)) {
+      for (const change of entry.relationships) {
+        if (!matchesPattern(pattern, change.relationship)) continue;
+        const { subject, predicate, object } = change.relationship;
+        const ids = {
+          s: this.#terms.refId(subject) ?? 0,
+          p: this.#terms.predicateId(predicate.type) ?? 0,
+          o: this.#terms.refId(object) ?? 0,
+        };
+        const hex = tripleKey(index, ids).toString('hex');
+        if (!overlay.has(hex)) overlay.set(hex, change.previous);
+      }
+    }
+    return overlay;
+  }
+
+  /** Every log entry after `revision`, or REVISION_COMPACTED when some are gone. */
+  #logSince(revision: number): LogEntry[] {
+    const compacted = this.compactedRevision();
+    if (revision < compacted) {
+      throw new StoreError(
+        'REVISION_COMPACTED',
+        `revision ${revision} is older than the retained log (${compacted})`,
+        {
+          compactedRevision: compacted,
+        },
+      );
+    }
+    return this.readLog(revision, this.committedRevision(), Number.MAX_SAFE_INTEGER);
+  }
+}
+
+/** Merges ascending key streams into one ascending stream without duplicates. */
+function* mergeSorted(streams: Iterator<Buffer>[]): Generator<Buffer> {
+  const heads = streams.map((stream) => stream.next());
+  let previous: Buffer | null = null;
+  for (;;) {
+    let min = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (
+        !head.done &&
+        (min < 0 || Buffer.compare(head.value, (heads[min] as IteratorYieldResult<Buffer>).value) < 0)
+      ) {
+        min = i;
+      }
+    }
+    if (min < 0) return;
+    const { value } = heads[min] as IteratorYieldResult<Buffer>;
+    heads[min] = streams[min]!.next();
+    if (previous === null || !previous.equals(value)) yield value;
+    previous = value;
+  }
+}
+
+/**
+ * Reads up to `limit + 1` entries in key order from the current state, replacing every key the overlay
+ * knows with its state at the page's revision (dropped when absent or no longer matching then).
+ */
+function mergePage<T>(
+  current: Iterable<Keyed<T>>,
+  overlay: Map<string, T | null> | null,
+  accept: (item: T) => boolean,
+  after: Buffer | null,
+  limit: number,
+): Keyed<T>[] {
+  const out: Keyed<T>[] = [];
+  const afterHex = after?.toString('hex') ?? '';
+  const pinned = overlay
+    ? [...overlay]
+        .filter((entry): entry is [string, T] => entry[1] !== null && entry[0] > afterHex && accept(entry[1]))
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    : [];
+  let next = 0;
+  for (const entry of current) {
+    if (out.length > limit) break;
+    const hex = overlay ? entry.key.toString('hex') : '';
+    if (overlay?.has(hex)) continue;
+    while (next < pinned.length && pinned[next]![0] < hex && out.length <= limit) {
+      const [key, item] = pinned[next++]!;
+      out.push({ key: Buffer.from(key, 'hex'), item });
+    }
+    if (out.length <= limit) out.push(entry);
+  }
+  while (next < pinned.length && out.length <= limit) {
+    const [key, item] = pinned[next++]!;
+    out.push({ key: Buffer.from(key, 'hex'), item });
+  }
+  return out;
+}
+
+function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerprint: string): Page<T> {
+  const hasNextPage = entries.length > limit;
+  const kept = hasNextPage ? entries.slice(0, limit) : entries;
+  const cursors = kept.map(({ key }) => encodeCursor(revision, key, fingerprint));
+  return {
+    items: kept.map(({ item }) => item),
+    cursors,
+    endCursor: hasNextPage ? (cursors.at(-1) ?? null) : null,
+    hasNextPage,
+    revision,
+  };
+}
+
+// --- cursors: base64url of "revision.key.fingerprint" ---------------------------------------------
+
+function fingerprintOf(parts: ReadonlyArray<string | undefined>): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
+}
+
+function encodeCursor(revision: number, key: Buffer, fingerprint: string): string {
+  return Buffer.from(`${revision}.${key.toString('base64url')}.${fingerprint}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string, fingerprint: string): { revision: number; key: Buffer } {
+  const parts = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString().split('.') : [];
+  const revision = Number(parts[0]);
+  if (parts.length !== 3 || !Number.isSafeInteger(revision) || revision < 0 || !parts[1]) {
+    throw badInput('after', 'is not a cursor this store issued');
+  }
+  if (parts[2] !== fingerprint) throw badInput('after', 'is a cursor of a different listing');
+  return { revision, key: Buffer.from(parts[1], 'base64url') };
+}

@@ -1,0 +1,563 @@
+/**
+ * `openStore`: the store's entry point, tying together validation, the write path (txn.ts), the read
+ * path (reads.ts), change notification (watch.ts) and log retention (compaction.ts).
+ *
+ * Writes run as LMDB child transactions: lmdb-js queues every write of an event turn into one shared
+ * commit (group commit), while each write's callback still commits or rolls back on its own. A write
+ * resolves once its commit is flushed to disk, and only then are its events published.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { compactLog, type Retention, retentionOf } from './compaction.ts';
+import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
+import { badInput, StoreError } from './errors.ts';
+import { parseLabelSelector } from './labels.ts';
+import {
+  matchesPattern,
+  matchesQuery,
+  Reader,
+  type ResourceQuery,
+  sameRef,
+  type TriplePattern,
+} from './reads.ts';
+import { TypeRegistry } from './registry.ts';
+import { type RelationshipContent, WriteTxn } from './txn.ts';
+import type {
+  AddRelationshipsResult,
+  DeleteRelationshipsResult,
+  DeleteResult,
+  ListQuery,
+  Operation,
+  OperationResult,
+  Page,
+  PageOptions,
+  Relationship,
+  RelationshipEvent,
+  RelationshipInput,
+  RelationshipPattern,
+  RelationshipWatchOptions,
+  Resource,
+  ResourceEvent,
+  ResourceInput,
+  ResourceRefInput,
+  Store,
+  StoreOptions,
+  TransactionResult,
+  TypeCount,
+  Watch,
+  WatchOptions,
+  WriteResult,
+} from './types.ts';
+import {
+  copyJson,
+  deepFreeze,
+  isPlainObject,
+  normalizePredicateType,
+  normalizeRef,
+  normalizeResourceInput,
+  normalizeUid,
+  normalizeVersion,
+  optionalKeyString,
+  REF_LIMITS,
+  type ResourceContent,
+} from './validate.ts';
+import { EventHub, type InitialState, Watcher } from './watch.ts';
+
+const DEFAULT_PAGE_SIZE = 100;
+const INITIAL_STATE_PAGE = 500;
+
+/** Opens (or creates) a store. With `inMemory`, the data lives in a temporary directory removed on close. */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  if (!options.inMemory && !options.path) throw badInput('path', 'is required unless inMemory is set');
+  const path = options.inMemory ? mkdtempSync(join(tmpdir(), 'resource-store-')) : resolve(options.path!);
+  mkdirSync(path, { recursive: true });
+  return new LmdbStore(openDatabases(path, options.mapSize), path, options);
+}
+
+/** A validated write, ready to run inside a transaction. */
+type PlannedOperation =
+  | { op: 'add' | 'update' | 'apply'; content: ResourceContent; expectedVersion: number | null }
+  | { op: 'delete'; ref: ResourceContent['ref']; expectedVersion: number | null }
+  | { op: 'addRelationship'; content: RelationshipContent }
+  | { op: 'deleteRelationship'; content: RelationshipContent };
+
+class LmdbStore implements Store {
+  readonly path: string;
+  readonly #dbs: Databases;
+  readonly #terms: Terms;
+  readonly #reader: Reader;
+  readonly #registry: TypeRegistry;
+  readonly #hub: EventHub;
+  readonly #retention: Retention;
+  readonly #maxPageSize: number;
+  readonly #maxQueued: number;
+  readonly #temporary: boolean;
+  readonly #onBackgroundError: (error: unknown) => void;
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #timer: NodeJS.Timeout | null;
+  #compacting: Promise<number> | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(dbs: Databases, path: string, options: StoreOptions) {
+    this.path = path;
+    this.#dbs = dbs;
+    this.#terms = new Terms(dbs);
+    this.#reader = new Reader(dbs, this.#terms);
+    this.#registry = new TypeRegistry(options.types);
+    this.#hub = new EventHub(this.#reader.committedRevision());
+    this.#retention = retentionOf(options.retention);
+    this.#maxPageSize = options.maxPageSize ?? 10_000;
+    this.#maxQueued = options.maxQueuedEvents ?? 10_000;
+    this.#temporary = options.inMemory === true;
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.#timer =
+      this.#retention.intervalMs > 0
+        ? setInterval(() => this.#compactInBackground(), this.#retention.intervalMs)
+        : null;
+    this.#timer?.unref();
+  }
+
+  get revision(): number {
+    return this.#hub.published;
+  }
+
+  get compactedRevision(): number {
+    this.#checkOpen();
+    return this.#reader.compactedRevision();
+  }
+
+  // --- reads --------------------------------------------------------------------------------------
+
+  get(ref: ResourceRefInput): Resource | null {
+    this.#checkOpen();
+    return this.#reader.get(normalizeRef(ref));
+  }
+
+  getByUid(uid: string): Resource | null {
+    this.#checkOpen();
+    return this.#reader.getByUid(normalizeUid(uid));
+  }
+
+  getMany(refs: readonly ResourceRefInput[]): (Resource | null)[] {
+    this.#checkOpen();
+    const normalized = refs.map((ref, i) => normalizeRef(ref, `refs[${i}]`));
+    return normalized.map((ref) => this.#reader.get(ref));
+  }
+
+  list(query: ListQuery = {}): Page<Resource> {
+    this.#checkOpen();
+    return this.#reader.listResources(
+      this.#resourceQuery(query),
+      this.#limit(query.limit),
+      cursorOf(query.after),
+    );
+  }
+
+  count(query: Omit<ListQuery, 'limit' | 'after'> = {}): number {
+    this.#checkOpen();
+    return this.#reader.countResources(this.#resourceQuery(query));
+  }
+
+  types(): TypeCount[] {
+    this.#checkOpen();
+    return this.#reader.types();
+  }
+
+  relationships(pattern: RelationshipPattern = {}, page: PageOptions = {}): Page<Relationship> {
+    this.#checkOpen();
+    return this.#reader.listRelationships(
+      triplePattern(pattern),
+      this.#limit(page.limit),
+      cursorOf(page.after),
+    );
+  }
+
+  relationshipsMany(patterns: readonly RelationshipPattern[], limit = this.#maxPageSize): Relationship[][] {
+    this.#checkOpen();
+    return this.#reader.relationshipsOf(
+      patterns.map((p, i) => triplePattern(p, `patterns[${i}]`)),
+      this.#limit(limit),
+    );
+  }
+
+  // --- writes -------------------------------------------------------------------------------------
+
+  async add(input: ResourceInput): Promise<WriteResult> {
+    return this.#writeResource('add', input, null);
+  }
+
+  async update(input: ResourceInput, expectedVersion: number): Promise<WriteResult> {
+    return this.#writeResource('update', input, normalizeVersion(expectedVersion));
+  }
+
+  async apply(input: ResourceInput, expectedVersion?: number | null): Promise<WriteResult> {
+    return this.#writeResource('apply', input, optionalVersion(expectedVersion));
+  }
+
+  async delete(ref: ResourceRefInput, expectedVersion?: number | null): Promise<DeleteResult> {
+    const target = normalizeRef(ref);
+    const version = optionalVersion(expectedVersion);
+    const { value, revision } = await this.#write((txn) => txn.deleteResource(target, version));
+    return { deleted: value.deleted, removedRelationships: value.removedRelationships, revision };
+  }
+
+  async addRelationships(inputs: readonly RelationshipInput[]): Promise<AddRelationshipsResult> {
+    const contents = listOf(inputs, 'relationships').map((input, i) =>
+      relationshipContent(input, `relationships[${i}]`),
+    );
+    const { value, revision } = await this.#write((txn) =>
+      contents.map((content, i) => txn.link(content, `relationships[${i}]`).relationship),
+    );
+    return { relationships: value, revision };
+  }
+
+  async deleteRelationships(inputs: readonly RelationshipInput[]): Promise<DeleteRelationshipsResult> {
+    const contents = listOf(inputs, 'relationships').map((input, i) =>
+      relationshipContent(input, `relationships[${i}]`),
+    );
+    const { value, revision } = await this.#write(
+      (txn) => contents.filter((content) => txn.unlink(content)).length,
+    );
+    return { deleted: value, revision };
+  }
+
+  async transaction(operations: readonly Operation[]): Promise<TransactionResult> {
+    const planned = listOf(operations, 'operations').map((operation, i) =>
+      planOperation(operation, `operations[${i}]`),
+    );
+    const { value, revision } = await this.#write((txn) =>
+      planned.map((operation, i) => {
+        try {
+          return runOperation(txn, operation, `operations[${i}]`);
+        } catch (error) {
+          if (error instanceof StoreError) {
+            throw new StoreError(error.code, `operations[${i}]: ${error.message}`, {
+              ...error.details,
+              operationIndex: i,
+            });
+          }
+          throw error;
+        }
+      }),
+    );
+    return { results: value, revision };
+  }
+
+  async #writeResource(mode: 'add' | 'update' | 'apply', input: ResourceInput, expected: number | null) {
+    const content = normalizeResourceInput(input);
+    const { value, revision } = await this.#write((txn) =>
+      txn.writeResource(mode, content, expected, 'resource'),
+    );
+    return { resource: value.resource, changed: value.changed, revision };
+  }
+
+  /** Runs `work` in its own child transaction of the next group commit; resolves once durable. */
+  #write<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
+    this.#checkOpen();
+    return this.#track(this.#commit(work));
+  }
+
+  async #commit<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
+    let entry: LogEntry | null = null;
+    let result!: { value: T; revision: number };
+    await this.#dbs.env.childTransaction(() => {
+      const txn = new WriteTxn(this.#dbs, this.#terms, this.#registry);
+      const value = work(txn);
+      entry = txn.commit();
+      result = { value, revision: txn.revision };
+    });
+    try {
+      await this.#dbs.env.flushed;
+    } finally {
+      if (entry) this.#hub.publish(deepFreeze(entry));
+    }
+    return result;
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inflight.add(promise);
+    const forget = () => this.#inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  // --- watches ------------------------------------------------------------------------------------
+
+  watch(options: WatchOptions = {}): Watch<ResourceEvent> {
+    this.#checkOpen();
+    const query = this.#resourceQuery(options);
+    const source = this.#watchSource((entry) => resourceEventsOf(query, entry));
+    const maxQueued = this.#maxQueuedOf(options.maxQueuedEvents);
+    if (options.initialState) {
+      if (options.since !== null && options.since !== undefined) {
+        throw badInput('since', 'cannot be combined with initialState');
+      }
+      return new Watcher(source, { since: 0, maxQueued, initial: this.#initialState(query) });
+    }
+    return new Watcher(source, { since: this.#since(options.since), maxQueued });
+  }
+
+  watchRelationships(options: RelationshipWatchOptions = {}): Watch<RelationshipEvent> {
+    this.#checkOpen();
+    const pattern = triplePattern(options);
+    const source = this.#watchSource((entry) =>
+      entry.relationships.filter((c) => matchesPattern(pattern, c.relationship)),
+    );
+    return new Watcher(source, {
+      since: this.#since(options.since),
+      maxQueued: this.#maxQueuedOf(options.maxQueuedEvents),
+    });
+  }
+
+  #watchSource<E>(select: (entry: LogEntry) => E[]) {
+    return {
+      hub: this.#hub,
+      select,
+      readLog: (after: number, upTo: number, limit: number) => {
+        this.#checkOpen();
+        return this.#reader.readLog(after, upTo, limit);
+      },
+      compactedRevision: () => {
+        this.#checkOpen();
+        return this.#reader.compactedRevision();
+      },
+    };
+  }
+
+  /** The current matches as ADDED events, read page by page at the first page's snapshot. */
+  #initialState(query: ResourceQuery): InitialState<ResourceEvent> {
+    let revision = 0;
+    const reader = this.#reader;
+    const checkOpen = () => this.#checkOpen();
+    function* pages(): Generator<ResourceEvent[]> {
+      let cursor: string | null = null;
+      do {
+        checkOpen();
+        const page: Page<Resource> = reader.listResources(query, INITIAL_STATE_PAGE, cursor);
+        revision = page.revision;
+        cursor = page.endCursor;
+        yield page.items.map((resource) => ({ type: 'ADDED' as const, revision, resource, previous: null }));
+      } while (cursor !== null);
+    }
+    return {
+      pages: pages(),
+      revision: () => revision,
+      synced: (at) => ({ type: 'SYNCED', revision: at, resource: null, previous: null }),
+    };
+  }
+
+  #since(since: number | null | undefined): number {
+    if (since === null || since === undefined) return this.#hub.published;
+    if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
+      throw badInput('since', 'must be a non-negative integer revision');
+    }
+    const committed = this.#reader.committedRevision();
+    if (since > committed)
+      throw badInput('since', `revision ${since} is newer than the store (${committed})`);
+    const compacted = this.#reader.compactedRevision();
+    if (since < compacted) {
+      throw new StoreError(
+        'REVISION_COMPACTED',
+        `revision ${since} is older than the retained log (${compacted})`,
+        {
+          compactedRevision: compacted,
+        },
+      );
+    }
+    return since;
+  }
+
+  #maxQueuedOf(value: number | undefined): number {
+    if (value === undefined) return this.#maxQueued;
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw badInput('maxQueuedEvents', 'must be a positive integer');
+    return value;
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------------
+
+  compact(): Promise<number> {
+    this.#checkOpen();
+    this.#compacting ??= this.#track(compactLog(this.#dbs, this.#retention)).finally(() => {
+      this.#compacting = null;
+    });
+    return this.#compacting;
+  }
+
+  #compactInBackground(): void {
+    if (this.#closing || this.#compacting) return;
+    this.compact().catch(this.#onBackgroundError);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.allSettled([...this.#inflight]);
+    this.#hub.endAll(new StoreError('STORE_CLOSED', 'the store was closed'));
+    await this.#dbs.env.close();
+    if (this.#temporary) rmSync(this.path, { recursive: true, force: true });
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) throw new StoreError('STORE_CLOSED', 'the store is closed');
+  }
+
+  // --- input ----------------------------------------------------------------------------------------
+
+  #resourceQuery(query: Omit<ListQuery, 'limit' | 'after'>): ResourceQuery {
+    const type = query.type ?? {};
+    if (!isPlainObject(type)) throw badInput('type', 'must be an object');
+    const selector = query.labelSelector ?? '';
+    if (typeof selector !== 'string') throw badInput('labelSelector', 'must be a string');
+    return {
+      group: optionalKeyString(type.group, 'type.group', REF_LIMITS.group),
+      version: optionalKeyString(type.version, 'type.version', REF_LIMITS.version),
+      kind: optionalKeyString(type.kind, 'type.kind', REF_LIMITS.kind),
+      namespace: optionalKeyString(query.namespace, 'namespace', REF_LIMITS.namespace),
+      selector: parseLabelSelector(selector),
+    };
+  }
+
+  #limit(limit: number | null | undefined): number {
+    if (limit === null || limit === undefined) return Math.min(DEFAULT_PAGE_SIZE, this.#maxPageSize);
+    if (!Number.isSafeInteger(limit) || limit < 0 || limit > this.#maxPageSize) {
+      throw badInput('limit', `must be an integer from 0 to ${this.#maxPageSize}`);
+    }
+    return limit;
+  }
+}
+
+function cursorOf(after: string | null | undefined): string | null {
+  if (after === null || after === undefined) return null;
+  if (typeof after !== 'string' || after.length === 0 || after.length > 4096) {
+    throw badInput('after', 'is not a cursor this store issued');
+  }
+  return after;
+}
+
+function optionalVersion(value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : normalizeVersion(value);
+}
+
+function listOf<T>(value: readonly T[], field: string): readonly T[] {
+  if (!Array.isArray(value)) throw badInput(field, 'must be a list');
+  return value;
+}
+
+function triplePattern(
+  pattern: RelationshipPattern | RelationshipWatchOptions,
+  field = 'pattern',
+): TriplePattern {
+  if (!isPlainObject(pattern)) throw badInput(field, 'must be an object');
+  const { subject, object, predicateType } = pattern as RelationshipPattern;
+  return {
+    subject:
+      subject === null || subject === undefined ? undefined : normalizeRef(subject, `${field}.subject`),
+    predicateType:
+      predicateType === null || predicateType === undefined
+        ? undefined
+        : normalizePredicateType(predicateType, `${field}.predicateType`),
+    object: object === null || object === undefined ? undefined : normalizeRef(object, `${field}.object`),
+  };
+}
+
+function relationshipContent(input: RelationshipInput, field: string): RelationshipContent {
+  if (!isPlainObject(input)) throw badInput(field, 'must be an object');
+  const subject = normalizeRef(input.subject as ResourceRefInput, `${field}.subject`);
+  const object = normalizeRef(input.object as ResourceRefInput, `${field}.object`);
+  if (!isPlainObject(input.predicate)) throw badInput(`${field}.predicate`, 'must be an object');
+  const type = normalizePredicateType(input.predicate.type, `${field}.predicate.type`);
+  const rawData = input.predicate.data ?? null;
+  if (rawData !== null && !isPlainObject(rawData))
+    throw badInput(`${field}.predicate.data`, 'must be an object');
+  const data =
+    rawData === null ? null : (copyJson(rawData, `${field}.predicate.data`) as RelationshipContent['data']);
+  if (sameRef(subject, object)) {
+    throw badInput(field, 'a relationship cannot have the same subject and object');
+  }
+  return { subject, type, data, object };
+}
+
+function planOperation(operation: Operation, field: string): PlannedOperation {
+  if (!isPlainObject(operation)) throw badInput(field, 'must be an object');
+  switch (operation.op) {
+    case 'add':
+      return {
+        op: 'add',
+        content: normalizeResourceInput(operation.resource, `${field}.resource`),
+        expectedVersion: null,
+      };
+    case 'update':
+      return {
+        op: 'update',
+        content: normalizeResourceInput(operation.resource, `${field}.resource`),
+        expectedVersion: normalizeVersion(operation.expectedVersion, `${field}.expectedVersion`),
+      };
+    case 'apply':
+      return {
+        op: 'apply',
+        content: normalizeResourceInput(operation.resource, `${field}.resource`),
+        expectedVersion: optionalVersion(operation.expectedVersion),
+      };
+    case 'delete':
+      return {
+        op: 'delete',
+        ref: normalizeRef(operation.ref, `${field}.ref`),
+        expectedVersion: optionalVersion(operation.expectedVersion),
+      };
+    case 'addRelationship':
+    case 'deleteRelationship':
+      return {
+        op: operation.op,
+        content: relationshipContent(operation.relationship, `${field}.relationship`),
+      };
+    default:
+      throw badInput(
+        `${field}.op`,
+        'must be one of add, update, apply, delete, addRelationship, deleteRelationship',
+      );
+  }
+}
+
+function runOperation(txn: WriteTxn, operation: PlannedOperation, field: string): OperationResult {
+  switch (operation.op) {
+    case 'add':
+    case 'update':
+    case 'apply': {
+      const { resource, changed } = txn.writeResource(
+        operation.op,
+        operation.content,
+        operation.expectedVersion,
+        `${field}.resource`,
+      );
+      return { op: operation.op, resource, changed };
+    }
+    case 'delete': {
+      const { deleted, removedRelationships } = txn.deleteResource(operation.ref, operation.expectedVersion);
+      return { op: 'delete', deleted, removedRelationships: removedRelationships.length };
+    }
+    case 'addRelationship':
+      return { op: 'addRelationship', ...txn.link(operation.content, `${field}.relationship`) };
+    case 'deleteRelationship':
+      return { op: 'deleteRelationship', deleted: txn.unlink(operation.content) };
+  }
+}
+
+/** The events one resource watcher sees in a log entry, with label-selector transitions translated. */
+function resourceEventsOf(query: ResourceQuery, entry: LogEntry): ResourceEvent[] {
+  const events: ResourceEvent[] = [];
+  for (const change of entry.resources) {
+    const matched =
+      change.type !== 'ADDED' && change.previous !== null && matchesQuery(query, change.previous);
+    const matches = change.type !== 'DELETED' && matchesQuery(query, change.resource);
+    const { revision, resource, previous } = change;
+    if (matches) events.push({ type: matched ? 'UPDATED' : 'ADDED', revision, resource, previous });
+    else if (matched) events.push({ type: 'DELETED', revision, resource, previous });
+  }
+  return events;
+}

@@ -1,0 +1,308 @@
+/**
+ * The write path. A `WriteTxn` lives inside one LMDB child transaction: it checks preconditions, keeps
+ * every index exact, and records each change for the log. If anything throws, LMDB rolls the child
+ * transaction back whole — data, indexes, the revision counter and the log entry alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
+import { StoreError } from './errors.ts';
+import {
+  decodeTripleKey,
+  labelKey,
+  META,
+  nsTypeKey,
+  prefixEnd,
+  refKey,
+  revisionKey,
+  type TripleIds,
+  type TripleIndex,
+  tripleKey,
+  triplePrefix,
+  typeCountKey,
+} from './keys.ts';
+import type { TypeRegistry } from './registry.ts';
+import type {
+  JsonObject,
+  Relationship,
+  RelationshipChange,
+  Resource,
+  ResourceChange,
+  ResourceRef,
+} from './types.ts';
+import { jsonEqual, type ResourceContent } from './validate.ts';
+
+/** A validated relationship write. */
+export interface RelationshipContent {
+  subject: ResourceRef;
+  type: string;
+  data: JsonObject | null;
+  object: ResourceRef;
+}
+
+/** How a resource write treats an existing resource. */
+type WriteMode = 'add' | 'update' | 'apply';
+
+const EMPTY = Buffer.alloc(0);
+const TRIPLE_INDEXES: readonly TripleIndex[] = ['spo', 'pos', 'osp'];
+
+/** One atomic write: every change it makes shares one revision. */
+export class WriteTxn {
+  readonly #dbs: Databases;
+  readonly #terms: Terms;
+  readonly #registry: TypeRegistry;
+  readonly #nowMs = Date.now();
+  readonly #now = new Date(this.#nowMs).toISOString();
+  #revision = 0;
+  readonly #resourceChanges: ResourceChange[] = [];
+  readonly #relationshipChanges: RelationshipChange[] = [];
+
+  constructor(dbs: Databases, terms: Terms, registry: TypeRegistry) {
+    this.#dbs = dbs;
+    this.#terms = terms;
+    this.#registry = registry;
+  }
+
+  /** The revision this transaction commits at, or the current one while it has changed nothing. */
+  get revision(): number {
+    return this.#revision || readCounter(this.#dbs, META.revision);
+  }
+
+  /** Creates, replaces or upserts a resource (`mode`), under an optional version precondition. */
+  writeResource(mode: WriteMode, content: ResourceContent, expectedVersion: number | null, field: string) {
+    const key = refKey(content.ref);
+    const previous = this.#dbs.resources.get(key) ?? null;
+    checkPrecondition(mode, content.ref, previous, expectedVersion);
+    this.#registry.checkResource(content.ref, content.data, `${field}.data`);
+    if (previous) {
+      if (content.uid !== null && content.uid !== previous.uid) {
+        throw new StoreError('BAD_USER_INPUT', `${field}.uid: a resource's uid cannot change`, {
+          field: `${field}.uid`,
+        });
+      }
+      if (sameContent(previous, content)) return { resource: previous, changed: false };
+    }
+    const resource = previous ? this.#replace(key, previous, content) : this.#create(key, content, field);
+    this.#resourceChanges.push({
+      type: previous ? 'UPDATED' : 'ADDED',
+      revision: resource.revision,
+      resource,
+      previous,
+    });
+    return { resource, changed: true };
+  }
+
+  /** Deletes a resource and every relationship where it is subject or object. */
+  deleteResource(ref: ResourceRef, expectedVersion: number | null) {
+    const key = refKey(ref);
+    const previous = this.#dbs.resources.get(key);
+    if (!previous) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
+    if (expectedVersion !== null && expectedVersion !== previous.version)
+      throw versionConflict(ref, previous);
+    const revision = this.#nextRevision();
+    this.#dbs.resources.remove(key);
+    this.#dbs.uids.remove(Buffer.from(previous.uid));
+    this.#countType(previous.ref, -1);
+    for (const [label, value] of Object.entries(previous.labels))
+      this.#dbs.labels.remove(labelKey(label, value, key));
+    const removedRelationships = this.#unlinkAll(ref);
+    const deleted: Resource = { ...previous, deletedAt: this.#now, revision };
+    this.#resourceChanges.push({ type: 'DELETED', revision, resource: deleted, previous });
+    return { deleted, removedRelationships };
+  }
+
+  /** Adds a triplet, or updates its data; identical data changes nothing. */
+  link(content: RelationshipContent, field: string): { relationship: Relationship; changed: boolean } {
+    this.#registry.checkPredicate(content.type, content.data, `${field}.predicate.data`);
+    const ids: TripleIds = {
+      s: this.#terms.ensureRefId(content.subject),
+      p: this.#terms.ensurePredicateId(content.type),
+      o: this.#terms.ensureRefId(content.object),
+    };
+    const existing = this.#dbs.spo.get(tripleKey('spo', ids));
+    if (existing && jsonEqual(existing.data, content.data)) {
+      return { relationship: toRelationship(content, existing), changed: false };
+    }
+    const value: RelationshipValue = {
+      data: content.data,
+      createdAt: existing?.createdAt ?? this.#now,
+      updatedAt: this.#now,
+      revision: this.#nextRevision(),
+    };
+    for (const index of TRIPLE_INDEXES) this.#dbs[index].put(tripleKey(index, ids), value);
+    const relationship = toRelationship(content, value);
+    this.#relationshipChanges.push({
+      type: existing ? 'UPDATED' : 'ADDED',
+      revision: value.revision,
+      relationship,
+      previous: existing ? toRelationship(content, existing) : null,
+    });
+    return { relationship, changed: true };
+  }
+
+  /** Removes a triplet by identity; false when it does not exist. */
+  unlink(content: Omit<RelationshipContent, 'data'>): boolean {
+    const s = this.#terms.refId(content.subject);
+    const p = this.#terms.predicateId(content.type);
+    const o = this.#terms.refId(content.object);
+    if (s === undefined || p === undefined || o === undefined) return false;
+    const ids = { s, p, o };
+    const existing = this.#dbs.spo.get(tripleKey('spo', ids));
+    if (!existing) return false;
+    this.#removeTriple(ids, existing, { ...content, data: existing.data });
+    return true;
+  }
+
+  /** Writes the revision counter and the log entry; returns the entry, or null when nothing changed. */
+  commit(): LogEntry | null {
+    if (this.#revision === 0) return null;
+    const entry: LogEntry = {
+      revision: this.#revision,
+      time: this.#nowMs,
+      resources: this.#resourceChanges,
+      relationships: this.#relationshipChanges,
+    };
+    this.#dbs.meta.put(META.revision, this.#revision);
+    this.#dbs.log.put(revisionKey(this.#revision), entry);
+    return entry;
+  }
+
+  #nextRevision(): number {
+    if (this.#revision === 0) this.#revision = readCounter(this.#dbs, META.revision) + 1;
+    return this.#revision;
+  }
+
+  #create(key: Buffer, content: ResourceContent, field: string): Resource {
+    const uid = content.uid ?? randomUUID();
+    const uidKey = Buffer.from(uid);
+    const owner = this.#dbs.uids.get(uidKey);
+    if (owner)
+      throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`);
+    const resource = this.#stamp(content, uid, 1, this.#now);
+    this.#dbs.resources.put(key, resource);
+    this.#dbs.uids.put(uidKey, key);
+    this.#countType(resource.ref, 1);
+    for (const [label, value] of Object.entries(resource.labels))
+      this.#dbs.labels.put(labelKey(label, value, key), EMPTY);
+    return resource;
+  }
+
+  #replace(key: Buffer, previous: Resource, content: ResourceContent): Resource {
+    const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt);
+    this.#dbs.resources.put(key, resource);
+    for (const [label, value] of Object.entries(previous.labels)) {
+      if (resource.labels[label] !== value) this.#dbs.labels.remove(labelKey(label, value, key));
+    }
+    for (const [label, value] of Object.entries(resource.labels)) {
+      if (previous.labels[label] !== value) this.#dbs.labels.put(labelKey(label, value, key), EMPTY);
+    }
+    return resource;
+  }
+
+  #stamp(content: ResourceContent, uid: string, version: number, createdAt: string): Resource {
+    return {
+      ref: content.ref,
+      uid,
+      labels: content.labels,
+      annotations: content.annotations,
+      data: content.data,
+      dataType: content.dataType,
+      createdAt,
+      updatedAt: this.#now,
+      deletedAt: null,
+      version,
+      revision: this.#nextRevision(),
+    };
+  }
+
+  #countType(ref: ResourceRef, delta: number): void {
+    bump(this.#dbs.types, typeCountKey(ref.group, ref.version, ref.kind), delta);
+    bump(this.#dbs.nsTypes, nsTypeKey(ref.namespace, ref.group, ref.version, ref.kind), delta);
+  }
+
+  /** Removes every triplet whose subject or object is `ref`; returns them as they were. */
+  #unlinkAll(ref: ResourceRef): Relationship[] {
+    const id = this.#terms.refId(ref);
+    if (id === undefined) return [];
+    const removed: Relationship[] = [];
+    for (const index of ['spo', 'osp'] as const) {
+      const prefix = triplePrefix(id);
+      const entries = Array.from(this.#dbs[index].getRange({ start: prefix, end: prefixEnd(prefix) }));
+      for (const { key, value } of entries) {
+        const ids = decodeTripleKey(index, key);
+        const content = {
+          subject: this.#terms.ref(ids.s, false),
+          type: this.#terms.predicate(ids.p, false),
+          object: this.#terms.ref(ids.o, false),
+          data: value.data,
+        };
+        removed.push(this.#removeTriple(ids, value, content));
+      }
+    }
+    return removed;
+  }
+
+  #removeTriple(ids: TripleIds, value: RelationshipValue, content: RelationshipContent): Relationship {
+    for (const index of TRIPLE_INDEXES) this.#dbs[index].remove(tripleKey(index, ids));
+    const previous = toRelationship(content, value);
+    const revision = this.#nextRevision();
+    this.#relationshipChanges.push({
+      type: 'DELETED',
+      revision,
+      relationship: { ...previous, revision },
+      previous,
+    });
+    return previous;
+  }
+}
+
+function checkPrecondition(
+  mode: WriteMode,
+  ref: ResourceRef,
+  previous: Resource | null,
+  expected: number | null,
+) {
+  if (mode === 'add' && previous) throw new StoreError('ALREADY_EXISTS', `${describe(ref)} already exists`);
+  if (mode === 'update' && !previous) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
+  if (expected === null) return;
+  if (!previous)
+    throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist (expected version ${expected})`);
+  if (previous.version !== expected) throw versionConflict(ref, previous);
+}
+
+function versionConflict(ref: ResourceRef, current: Resource): StoreError {
+  return new StoreError('VERSION_CONFLICT', `${describe(ref)} is at version ${current.version}`, {
+    currentVersion: current.version,
+  });
+}
+
+function sameContent(resource: Resource, content: ResourceContent): boolean {
+  return (
+    resource.dataType === content.dataType &&
+    jsonEqual(resource.labels, content.labels) &&
+    jsonEqual(resource.annotations, content.annotations) &&
+    jsonEqual(resource.data, content.data)
+  );
+}
+
+function bump(db: Databases['types'], key: Buffer, delta: number): void {
+  const count = (db.get(key) ?? 0) + delta;
+  if (count > 0) db.put(key, count);
+  else db.remove(key);
+}
+
+function toRelationship(content: RelationshipContent, value: RelationshipValue): Relationship {
+  return {
+    subject: content.subject,
+    predicate: { type: content.type, data: value.data },
+    object: content.object,
+    createdAt: value.createdAt,
+    updatedAt: value.updatedAt,
+    revision: value.revision,
+  };
+}
+
+/** `group/version/Kind namespace/name`, for messages. */
+export function describe(ref: ResourceRef): string {
+  const type = ref.group ? `${ref.group}/${ref.version}/${ref.kind}` : `${ref.version}/${ref.kind}`;
+  return `${type} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}

@@ -1,0 +1,186 @@
+/**
+ * Input validation. Everything a caller hands the store passes through here before any LMDB call, so
+ * that no input can produce a key LMDB cannot take or a value the store cannot read back. Each check
+ * fails with a BAD_USER_INPUT error naming the field; the validated values are fresh copies.
+ */
+import { badInput } from './errors.ts';
+import { validateLabels } from './labels.ts';
+import type { JsonObject, JsonValue, ResourceInput, ResourceRef, ResourceRefInput } from './types.ts';
+
+/** Byte limits of ref parts; together they keep the longest key (a label index key) under 1,978 bytes. */
+export const REF_LIMITS = { group: 253, version: 128, kind: 128, namespace: 253, name: 253 } as const;
+
+const MAX_UID_BYTES = 128;
+const MAX_DATA_TYPE_BYTES = 512;
+const MAX_PREDICATE_TYPE_BYTES = 128;
+/** Kubernetes' limit on the total size of annotations. */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
+const MAX_DATA_BYTES = 16 * 1024 * 1024;
+const MAX_DATA_DEPTH = 100;
+const PREDICATE_TYPE = /^[A-Za-z_][A-Za-z0-9_.:/-]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Validates one string part of a key: a string, within `maxBytes`, without control characters. */
+export function keyString(value: unknown, field: string, maxBytes: number, allowEmpty: boolean): string {
+  if (typeof value !== 'string') throw badInput(field, 'must be a string');
+  if (!allowEmpty && value.length === 0) throw badInput(field, 'must not be empty');
+  if (CONTROL_CHARACTERS.test(value)) throw badInput(field, 'must not contain control characters');
+  if (!value.isWellFormed()) throw badInput(field, 'must be well-formed Unicode');
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxBytes) throw badInput(field, `must be at most ${maxBytes} bytes (got ${bytes})`);
+  return value;
+}
+
+/** Validates a ref; `group` and `namespace` default to `""`. */
+export function normalizeRef(input: ResourceRefInput | null | undefined, field = 'ref'): ResourceRef {
+  if (input === null || typeof input !== 'object') throw badInput(field, 'must be an object');
+  return {
+    group: keyString(input.group ?? '', `${field}.group`, REF_LIMITS.group, true),
+    version: keyString(input.version, `${field}.version`, REF_LIMITS.version, false),
+    kind: keyString(input.kind, `${field}.kind`, REF_LIMITS.kind, false),
+    namespace: keyString(input.namespace ?? '', `${field}.namespace`, REF_LIMITS.namespace, true),
+    name: keyString(input.name, `${field}.name`, REF_LIMITS.name, false),
+  };
+}
+
+/** Validates an optional string filter value (a type part or a namespace). */
+export function optionalKeyString(value: unknown, field: string, maxBytes: number): string | undefined {
+  return value === null || value === undefined ? undefined : keyString(value, field, maxBytes, true);
+}
+
+/** Validates a uid. */
+export function normalizeUid(value: unknown, field = 'uid'): string {
+  return keyString(value, field, MAX_UID_BYTES, false);
+}
+
+/** Validates a predicate type name. */
+export function normalizePredicateType(value: unknown, field = 'predicate.type'): string {
+  const type = keyString(value, field, MAX_PREDICATE_TYPE_BYTES, false);
+  if (!PREDICATE_TYPE.test(type)) {
+    throw badInput(field, 'must start with a letter or _ and contain only letters, digits and _ . : / -');
+  }
+  return type;
+}
+
+/** Validates a version precondition. */
+export function normalizeVersion(value: unknown, field = 'expectedVersion'): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw badInput(field, 'must be a positive integer');
+  }
+  return value;
+}
+
+/** Validates a map of annotations: string values, at most 256 KiB in all. */
+export function normalizeAnnotations(value: unknown, field = 'annotations'): Record<string, string> {
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw badInput(field, 'must be an object of strings');
+  const copy: Record<string, string> = {};
+  let bytes = 0;
+  for (const [key, entry] of Object.entries(value)) {
+    if (key.length === 0) throw badInput(field, 'keys must not be empty');
+    if (typeof entry !== 'string') throw badInput(`${field}.${key}`, 'must be a string');
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(entry);
+    copy[key] = entry;
+  }
+  if (bytes > MAX_ANNOTATION_BYTES)
+    throw badInput(field, `must be at most ${MAX_ANNOTATION_BYTES} bytes in all`);
+  return copy;
+}
+
+/** The validated content of a resource write, before versions and timestamps are assigned. */
+export interface ResourceContent {
+  ref: ResourceRef;
+  uid: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  data: JsonValue;
+  dataType: string | null;
+}
+
+/** Validates a whole resource input. */
+export function normalizeResourceInput(
+  input: ResourceInput | null | undefined,
+  field = 'resource',
+): ResourceContent {
+  if (input === null || typeof input !== 'object') throw badInput(field, 'must be an object');
+  const dataType = input.dataType ?? null;
+  return {
+    ref: normalizeRef(input.ref, `${field}.ref`),
+    uid: input.uid === null || input.uid === undefined ? null : normalizeUid(input.uid, `${field}.uid`),
+    labels: validateLabels(input.labels, `${field}.labels`),
+    annotations: normalizeAnnotations(input.annotations, `${field}.annotations`),
+    data: copyJson(input.data ?? null, `${field}.data`),
+    dataType: dataType === null ? null : keyString(dataType, `${field}.dataType`, MAX_DATA_TYPE_BYTES, false),
+  };
+}
+
+/** True for `{}`-like objects (not arrays, dates, buffers or class instances). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Returns a deep copy of a JSON value, checking that it is one: finite numbers, strings, booleans,
+ * null, arrays and plain objects, at most 100 levels deep and 16 MiB.
+ */
+export function copyJson(value: unknown, field: string): JsonValue {
+  const budget = { bytes: 0 };
+  return copyJsonValue(value, field, 0, budget);
+}
+
+function copyJsonValue(value: unknown, field: string, depth: number, budget: { bytes: number }): JsonValue {
+  if (depth > MAX_DATA_DEPTH) throw badInput(field, `must be at most ${MAX_DATA_DEPTH} levels deep`);
+  budget.bytes += 8;
+  switch (typeof value) {
+    case 'string':
+      budget.bytes += value.length;
+      break;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw badInput(field, 'numbers must be finite');
+      return value;
+    case 'object':
+      break;
+    default:
+      throw badInput(field, `${typeof value} is not a JSON value`);
+  }
+  if (budget.bytes > MAX_DATA_BYTES) throw badInput(field, `must be at most ${MAX_DATA_BYTES} bytes`);
+  if (typeof value === 'string' || value === null) return value as string | null;
+  if (Array.isArray(value))
+    return value.map((item, i) => copyJsonValue(item, `${field}[${i}]`, depth + 1, budget));
+  if (!isPlainObject(value)) throw badInput(field, 'must be a plain JSON object');
+  const copy: JsonObject = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry === undefined) continue;
+    budget.bytes += key.length;
+    copy[key] = copyJsonValue(entry, `${field}.${key}`, depth + 1, budget);
+  }
+  return copy;
+}
+
+/** Structural equality of JSON values; object key order does not matter. */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+}
+
+/** Freezes a value and everything reachable from it (for objects shared between watchers). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const entry of Object.values(value)) deepFreeze(entry);
+  }
+  return value;
+}
