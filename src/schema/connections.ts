@@ -1,0 +1,101 @@
+/**
+ * Relay connections built from store pages and from in-memory lists of edges.
+ */
+import { badInput, type Page } from '../store/index.ts';
+
+/** A connection result: Relay edges and page info, plus the revision read at and a lazy total. */
+export interface ConnectionResult<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  revision: number;
+  totalCount: () => number | Promise<number>;
+}
+
+/** Paging arguments as a client sends them. */
+export interface PageArgs {
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
+}
+
+/** Checks `first` and returns it as a store page limit. */
+export function pageLimit(first: number | null | undefined): number | undefined {
+  if (first == null) return undefined;
+  if (first < 0) throw badInput('first', 'must not be negative');
+  return first;
+}
+
+function memo<T>(compute: () => T): () => T {
+  let computed: { value: T } | undefined;
+  return () => {
+    computed ??= { value: compute() };
+    return computed.value;
+  };
+}
+
+/** A connection over one page of a store listing; `count` runs only if a client asks for `totalCount`. */
+export function connectionFromPage<T>(
+  page: Page<T>,
+  after: string | null | undefined,
+  count: () => number | Promise<number>,
+): ConnectionResult<T> {
+  return {
+    edges: page.items.map((node, index) => ({ cursor: page.cursors[index] ?? '', node })),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: after != null,
+      startCursor: page.cursors[0] ?? null,
+      endCursor: page.endCursor ?? page.cursors.at(-1) ?? null,
+    },
+    revision: page.revision,
+    totalCount: memo(count),
+  };
+}
+
+const OFFSET_PREFIX = 'offset:';
+
+/** An opaque cursor for the item at `offset` of a list read whole. */
+export function offsetCursor(offset: number): string {
+  return Buffer.from(`${OFFSET_PREFIX}${offset}`).toString('base64url');
+}
+
+/** The offset after which a page starts (0 without a cursor). Rejects cursors this code did not make. */
+export function offsetAfter(after: string | null | undefined): number {
+  if (after == null) return 0;
+  const decoded = Buffer.from(after, 'base64url').toString();
+  const offset = Number(decoded.slice(OFFSET_PREFIX.length));
+  if (!decoded.startsWith(OFFSET_PREFIX) || !Number.isSafeInteger(offset) || offset < 0) {
+    throw badInput('after', 'is not a cursor of this connection');
+  }
+  return offset + 1;
+}
+
+/**
+ * A connection over `items`, the first `start + limit + 1` or more items of a list read whole: the
+ * page is `items[start, start + limit)`.
+ */
+export function connectionFromList<T>(
+  items: readonly T[],
+  start: number,
+  limit: number,
+  revision: number,
+  count: () => number | Promise<number>,
+): ConnectionResult<T> {
+  const page = items.slice(start, start + limit);
+  const edges = page.map((node, index) => ({ cursor: offsetCursor(start + index), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: items.length > start + limit,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    revision,
+    totalCount: memo(count),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Relationships: `Relationship` triplets, the `relationships` query, and `Resource.relationships`, the
+ * edges of a resource, loaded in batches across every resource of a response.
+ */
+import type { Relationship, RelationshipPattern, Store } from '../store/index.ts';
+import { builder } from './builder.ts';
+import {
+  type ConnectionResult,
+  connectionFromList,
+  connectionFromPage,
+  offsetAfter,
+  pageLimit,
+} from './connections.ts';
+import { ResourceRefInputType } from './inputs.ts';
+import { type Direction, loadersOf } from './loaders.ts';
+import { PredicateType } from './predicate.ts';
+import { ResourceRefType, ResourceType } from './resource.ts';
+
+/** Page size when a client gives no `first`. */
+const DEFAULT_EDGES = 100;
+
+/** `enum Direction`: which edges of a resource to follow. */
+export const DirectionType = builder.enumType('Direction', {
+  values: {
+    OUTGOING: { value: 'OUTGOING', description: 'Edges where the resource is the subject.' },
+    INCOMING: { value: 'INCOMING', description: 'Edges where the resource is the object.' },
+    BOTH: { value: 'BOTH', description: 'Outgoing edges, then incoming ones.' },
+  } as const,
+});
+
+/** `type Relationship`: a subject, a predicate and an object. */
+export const RelationshipType = builder.objectRef<Relationship>('Relationship').implement({
+  description: 'A triplet. Either end may not be stored (yet): then `subject` or `object` is null.',
+  fields: (t) => ({
+    subject: t.field({
+      type: ResourceType,
+      nullable: true,
+      resolve: (edge, _args, context, info) => loadersOf(context, info).resource.load(edge.subject),
+    }),
+    subjectRef: t.field({ type: ResourceRefType, resolve: (edge) => edge.subject }),
+    predicate: t.field({ type: PredicateType, resolve: (edge) => edge.predicate }),
+    object: t.field({
+      type: ResourceType,
+      nullable: true,
+      resolve: (edge, _args, context, info) => loadersOf(context, info).resource.load(edge.object),
+    }),
+    objectRef: t.field({ type: ResourceRefType, resolve: (edge) => edge.object }),
+    createdAt: t.field({ type: 'DateTime', resolve: (edge) => edge.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (edge) => edge.updatedAt }),
+    revision: t.field({ type: 'Revision', resolve: (edge) => edge.revision }),
+  }),
+});
+
+/** `type RelationshipConnection`. */
+export const RelationshipConnectionType = builder.connectionObject(
+  {
+    type: RelationshipType,
+    name: 'RelationshipConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'Relationships matching.',
+        resolve: (connection) => connection.totalCount(),
+      }),
+      revision: t.field({
+        type: 'Revision',
+        description: 'The revision the page was read at.',
+        resolve: (connection) => connection.revision,
+      }),
+    }),
+  },
+  { name: 'RelationshipEdge' },
+);
+
+builder.objectField(ResourceType, 'relationships', (t) =>
+  t.field({
+    type: RelationshipConnectionType,
+    description: 'Edges of this resource. Cursors are positions in the list of its matching edges.',
+    args: {
+      direction: t.arg({ type: DirectionType, defaultValue: 'OUTGOING' }),
+      predicate: t.arg.string({ description: 'Only edges of this predicate type.' }),
+      first: t.arg.int(),
+      after: t.arg.string(),
+    },
+    resolve: async (resource, args, context, info): Promise<ConnectionResult<Relationship>> => {
+      const start = offsetAfter(args.after);
+      const limit = pageLimit(args.first) ?? DEFAULT_EDGES;
+      const query = {
+        ref: resource.ref,
+        direction: (args.direction ?? 'OUTGOING') as Direction,
+        predicateType: args.predicate ?? null,
+      };
+      const loaders = loadersOf(context, info);
+      const revision = context.store.revision;
+      const edges = await loaders.edges(start + limit + 1).load(query);
+      const count = async () =>
+        edges.length <= start + limit ? edges.length : (await loaders.edges(undefined).load(query)).length;
+      return connectionFromList(edges, start, limit, revision, count);
+    },
+  }),
+);
+
+/** Counts the matches of a pattern page by page; the store has no index count for triplets. */
+function countMatches(store: Store, pattern: RelationshipPattern): number {
+  let count = 0;
+  let after: string | null = null;
+  do {
+    const page = store.relationships(pattern, { after });
+    count += page.items.length;
+    after = page.hasNextPage ? page.endCursor : null;
+  } while (after !== null);
+  return count;
+}
+
+builder.queryField('relationships', (t) =>
+  t.field({
+    type: RelationshipConnectionType,
+    description: 'Triplets matching a pattern: each given term narrows the match; none gives every triplet.',
+    args: {
+      subject: t.arg({ type: ResourceRefInputType }),
+      object: t.arg({ type: ResourceRefInputType }),
+      predicate: t.arg.string(),
+      first: t.arg.int(),
+      after: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const pattern = { subject: args.subject, object: args.object, predicateType: args.predicate };
+      const page = context.store.relationships(pattern, { limit: pageLimit(args.first), after: args.after });
+      return connectionFromPage(page, args.after, () => countMatches(context.store, pattern));
+    },
+  }),
+);

@@ -1,0 +1,134 @@
+/**
+ * Resources: the `Resource` node, `ResourceRef`, and the queries that read resources.
+ */
+import type { Resource, ResourceRef, TypeCount } from '../store/index.ts';
+import { builder } from './builder.ts';
+import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import { ResourceRefInputType, TypeFilterType } from './inputs.ts';
+import { loadersOf } from './loaders.ts';
+
+/** A ref as shown to clients: `uid` is known for a stored resource and looked up for a bare ref. */
+export type RefShape = ResourceRef & { readonly uid?: string | null };
+
+/** `type ResourceRef`. */
+export const ResourceRefType = builder.objectRef<RefShape>('ResourceRef').implement({
+  description: 'Identifies a resource. The core group is "", cluster-scoped resources have namespace "".',
+  fields: (t) => ({
+    group: t.exposeString('group'),
+    version: t.exposeString('version'),
+    kind: t.exposeString('kind'),
+    namespace: t.exposeString('namespace'),
+    name: t.exposeString('name'),
+    uid: t.string({
+      nullable: true,
+      description: 'Null when no resource with this ref is stored (a dangling ref).',
+      resolve: async (ref, _args, context, info) => {
+        if (ref.uid !== undefined) return ref.uid;
+        const resource = await loadersOf(context, info).resource.load(ref);
+        return resource?.uid ?? null;
+      },
+    }),
+  }),
+});
+
+/** `type Resource implements Node`. Its global ID encodes its uid. */
+export const ResourceType = builder.objectRef<Resource>('Resource');
+
+builder.node(ResourceType, {
+  description: 'A stored resource.',
+  id: { resolve: (resource) => resource.uid },
+  loadOne: (uid, context) => context.store.getByUid(uid),
+  fields: (t) => ({
+    ref: t.field({ type: ResourceRefType, resolve: (resource) => ({ ...resource.ref, uid: resource.uid }) }),
+    uid: t.exposeString('uid'),
+    labels: t.field({ type: 'JSONObject', resolve: (resource) => resource.labels }),
+    label: t.string({
+      nullable: true,
+      args: { key: t.arg.string({ required: true }) },
+      resolve: (resource, { key }) => (Object.hasOwn(resource.labels, key) ? resource.labels[key] : null),
+    }),
+    annotations: t.field({ type: 'JSONObject', resolve: (resource) => resource.annotations }),
+    data: t.field({ type: 'JSON', nullable: true, resolve: (resource) => resource.data }),
+    dataType: t.exposeString('dataType', { nullable: true }),
+    createdAt: t.field({ type: 'DateTime', resolve: (resource) => resource.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (resource) => resource.updatedAt }),
+    deletedAt: t.field({ type: 'DateTime', nullable: true, resolve: (resource) => resource.deletedAt }),
+    version: t.exposeInt('version', { description: '1 on creation, +1 on every change.' }),
+    revision: t.field({
+      type: 'Revision',
+      description: 'The global revision of the commit that last changed this resource.',
+      resolve: (resource) => resource.revision,
+    }),
+  }),
+});
+
+/** `type ResourceConnection`. */
+export const ResourceConnectionType = builder.connectionObject(
+  {
+    type: ResourceType,
+    name: 'ResourceConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'Resources matching the filters.',
+        resolve: (connection) => connection.totalCount(),
+      }),
+      revision: t.field({
+        type: 'Revision',
+        description: 'The revision the page was read at; every page of a listing is read there.',
+        resolve: (connection) => connection.revision,
+      }),
+    }),
+  },
+  { name: 'ResourceEdge' },
+);
+
+/** `type TypeCount`: one stored group/version/kind and how many resources it has. */
+const TypeCountType = builder.objectRef<TypeCount>('TypeCount').implement({
+  fields: (t) => ({
+    group: t.exposeString('group'),
+    version: t.exposeString('version'),
+    kind: t.exposeString('kind'),
+    count: t.exposeInt('count'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  resource: t.field({
+    type: ResourceType,
+    nullable: true,
+    args: { ref: t.arg({ type: ResourceRefInputType, required: true }) },
+    resolve: (_root, { ref }, context) => context.store.get(ref),
+  }),
+  resourceByUid: t.field({
+    type: ResourceType,
+    nullable: true,
+    args: { uid: t.arg.string({ required: true }) },
+    resolve: (_root, { uid }, context) => context.store.getByUid(uid),
+  }),
+  resources: t.field({
+    type: ResourceConnectionType,
+    description: 'Resources in ref order, filtered by type, namespace and a Kubernetes label selector.',
+    args: {
+      type: t.arg({ type: TypeFilterType }),
+      namespace: t.arg.string(),
+      labelSelector: t.arg.string(),
+      first: t.arg.int(),
+      after: t.arg.string(),
+    },
+    resolve: (_root, args, context): ConnectionResult<Resource> => {
+      const filter = { type: args.type, namespace: args.namespace, labelSelector: args.labelSelector };
+      const page = context.store.list({ ...filter, limit: pageLimit(args.first), after: args.after });
+      return connectionFromPage(page, args.after, () => context.store.count(filter));
+    },
+  }),
+  types: t.field({
+    type: [TypeCountType],
+    description: 'Every stored group/version/kind with its number of resources.',
+    resolve: (_root, _args, context) => context.store.types(),
+  }),
+  revision: t.field({
+    type: 'Revision',
+    description: 'The newest revision: every write acknowledged so far is visible at it.',
+    resolve: (_root, _args, context) => context.store.revision,
+  }),
+}));

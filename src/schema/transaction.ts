@@ -1,0 +1,148 @@
+/**
+ * `transaction`: many writes in one atomic commit, each with its own precondition. Either every
+ * operation applies, at one revision, or none does.
+ */
+import { invariant, type Operation, type OperationResult, type TransactionResult } from '../store/index.ts';
+import { builder } from './builder.ts';
+import {
+  RelationshipInputType,
+  ResourceInputType,
+  ResourceRefInputType,
+  toRelationshipInput,
+  toResourceInput,
+} from './inputs.ts';
+import { RelationshipType } from './relationship.ts';
+import { ResourceType } from './resource.ts';
+
+const UpdateOperationType = builder.inputType('UpdateResourceOperation', {
+  fields: (t) => ({
+    input: t.field({ type: ResourceInputType, required: true }),
+    expectedVersion: t.int({ required: true }),
+  }),
+});
+
+const ApplyOperationType = builder.inputType('ApplyResourceOperation', {
+  fields: (t) => ({
+    input: t.field({ type: ResourceInputType, required: true }),
+    expectedVersion: t.int(),
+  }),
+});
+
+const DeleteOperationType = builder.inputType('DeleteResourceOperation', {
+  fields: (t) => ({
+    ref: t.field({ type: ResourceRefInputType, required: true }),
+    expectedVersion: t.int(),
+  }),
+});
+
+/** `input OperationInput @oneOf`: exactly one field names the operation and carries its input. */
+const OperationInputType = builder.inputType('OperationInput', {
+  description: 'One write of a transaction: set exactly one field.',
+  isOneOf: true,
+  fields: (t) => ({
+    addResource: t.field({ type: ResourceInputType }),
+    updateResource: t.field({ type: UpdateOperationType }),
+    applyResource: t.field({ type: ApplyOperationType }),
+    deleteResource: t.field({ type: DeleteOperationType }),
+    addRelationship: t.field({ type: RelationshipInputType }),
+    deleteRelationship: t.field({ type: RelationshipInputType }),
+  }),
+});
+
+type OperationArg = typeof OperationInputType.$inferInput;
+
+function toOperation(input: OperationArg): Operation {
+  if (input.addResource) return { op: 'add', resource: toResourceInput(input.addResource) };
+  if (input.updateResource) {
+    const { input: resource, expectedVersion } = input.updateResource;
+    return { op: 'update', resource: toResourceInput(resource), expectedVersion };
+  }
+  if (input.applyResource) {
+    const { input: resource, expectedVersion } = input.applyResource;
+    return { op: 'apply', resource: toResourceInput(resource), expectedVersion };
+  }
+  if (input.deleteResource) {
+    return {
+      op: 'delete',
+      ref: input.deleteResource.ref,
+      expectedVersion: input.deleteResource.expectedVersion,
+    };
+  }
+  if (input.addRelationship)
+    return { op: 'addRelationship', relationship: toRelationshipInput(input.addRelationship) };
+  invariant(input.deleteRelationship, 'a @oneOf input arrived without a field');
+  return { op: 'deleteRelationship', relationship: toRelationshipInput(input.deleteRelationship) };
+}
+
+type Written = Extract<OperationResult, { op: 'add' | 'update' | 'apply' }>;
+type Deleted = Extract<OperationResult, { op: 'delete' }>;
+type Linked = Extract<OperationResult, { op: 'addRelationship' }>;
+type Unlinked = Extract<OperationResult, { op: 'deleteRelationship' }>;
+
+const ResourceWrittenType = builder.objectRef<Written>('ResourceWritten').implement({
+  description: 'The result of an add, update or apply.',
+  fields: (t) => ({
+    resource: t.field({ type: ResourceType, resolve: (result) => result.resource }),
+    changed: t.exposeBoolean('changed', { description: 'False when the write changed nothing.' }),
+  }),
+});
+
+const ResourceDeletedType = builder.objectRef<Deleted>('ResourceDeleted').implement({
+  description: 'The result of a delete.',
+  fields: (t) => ({
+    deleted: t.field({ type: ResourceType, resolve: (result) => result.deleted }),
+    removedRelationships: t.exposeInt('removedRelationships'),
+  }),
+});
+
+const RelationshipWrittenType = builder.objectRef<Linked>('RelationshipWritten').implement({
+  description: 'The result of an addRelationship.',
+  fields: (t) => ({
+    relationship: t.field({ type: RelationshipType, resolve: (result) => result.relationship }),
+    changed: t.exposeBoolean('changed'),
+  }),
+});
+
+const RelationshipDeletedType = builder.objectRef<Unlinked>('RelationshipDeleted').implement({
+  description: 'The result of a deleteRelationship.',
+  fields: (t) => ({
+    deleted: t.exposeBoolean('deleted', { description: 'False when the triplet did not exist.' }),
+  }),
+});
+
+/** `union OperationResult`: the effect of one operation, in the order the operations were given. */
+const OperationResultType = builder.unionType('OperationResult', {
+  types: [ResourceWrittenType, ResourceDeletedType, RelationshipWrittenType, RelationshipDeletedType],
+  resolveType: (result) => {
+    switch (result.op) {
+      case 'delete':
+        return ResourceDeletedType;
+      case 'addRelationship':
+        return RelationshipWrittenType;
+      case 'deleteRelationship':
+        return RelationshipDeletedType;
+      default:
+        return ResourceWrittenType;
+    }
+  },
+});
+
+const TransactionResultType = builder.objectRef<TransactionResult>('TransactionResult').implement({
+  fields: (t) => ({
+    results: t.field({ type: [OperationResultType], resolve: (result) => result.results }),
+    revision: t.field({
+      type: 'Revision',
+      description: 'The commit revision; the current revision when nothing changed.',
+      resolve: (result) => result.revision,
+    }),
+  }),
+});
+
+builder.mutationField('transaction', (t) =>
+  t.field({
+    type: TransactionResultType,
+    description: 'Applies every operation in one atomic commit, or none of them.',
+    args: { operations: t.arg({ type: [OperationInputType], required: true }) },
+    resolve: (_root, { operations }, context) => context.store.transaction(operations.map(toOperation)),
+  }),
+);

@@ -1,0 +1,135 @@
+/**
+ * The server: one `node:http` server with GraphQL over HTTP and websocket on `/graphql`, and health
+ * probes.
+ *
+ * Store ownership: given `store`, the caller owns it and `stop()` leaves it open; given
+ * `storeOptions`, the app opens the store in `start()` and closes it in `stop()`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
+import { answerProbe } from './health.ts';
+import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
+import { createGraphQLHandler, GRAPHQL_PATH } from './yoga.ts';
+
+/** Where the store comes from: one the caller owns, or options to open one the app owns. */
+export type StoreSource = { readonly store: Store } | { readonly storeOptions: StoreOptions };
+
+/** Configuration of {@link createApp}. */
+export type AppConfig = StoreSource & {
+  /** TCP port; 0 picks a free one (default 4000). */
+  readonly port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Serve GraphiQL to browsers (default true). */
+  readonly graphiql?: boolean;
+  /** Log unexpected errors to the console (default true). */
+  readonly logging?: boolean;
+  /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
+  readonly shutdownGraceMs?: number;
+};
+
+/** A server created by {@link createApp}. */
+export interface App {
+  /** Opens the store if the app owns it, then listens. */
+  start(): Promise<void>;
+  /**
+   * Stops accepting connections, ends every websocket operation and socket, lets in-flight HTTP
+   * requests finish (up to the grace period), then closes the store if the app owns it. Idempotent.
+   */
+  stop(): Promise<void>;
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql` (the real port when 0 was asked). */
+  readonly url: string;
+  /** The store being served (available once started). */
+  readonly store: Store;
+}
+
+interface Running {
+  readonly store: Store;
+  readonly server: Server;
+  readonly websocket: WebSocketEndpoint;
+  readonly dispose: () => Promise<void> | void;
+  readonly url: string;
+}
+
+function endpointUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${GRAPHQL_PATH}`;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      invariant(address !== null && typeof address === 'object', 'a listening TCP server has an address');
+      resolve(address);
+    });
+  });
+}
+
+/** Waits for the server to close, cutting the connections still open after `graceMs`. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Creates the server; nothing listens until `start()`. */
+export function createApp(config: AppConfig): App {
+  const owned = 'storeOptions' in config;
+  let running: Running | null = null;
+  let stopping: Promise<void> | null = null;
+
+  async function start(): Promise<void> {
+    invariant(running === null && stopping === null, 'an app starts once');
+    const store = 'store' in config ? config.store : await openStore(config.storeOptions);
+    const yoga = createGraphQLHandler(store, {
+      graphiql: config.graphiql ?? true,
+      logging: config.logging ?? true,
+    });
+    const server = createServer((request, response) => {
+      if (!answerProbe(request, response, () => stopping === null)) void yoga(request, response);
+    });
+    const websocket = attachWebSocket(server, yoga);
+    try {
+      const address = await listen(server, config.port ?? 4000, config.host ?? '127.0.0.1');
+      running = { store, server, websocket, dispose: () => yoga.dispose(), url: endpointUrl(address) };
+    } catch (error) {
+      await websocket.close();
+      if (owned) await store.close();
+      throw error;
+    }
+  }
+
+  async function shutdown(app: Running): Promise<void> {
+    const closed = closeServer(app.server, config.shutdownGraceMs ?? 10_000);
+    await app.websocket.close();
+    await closed;
+    await app.dispose();
+    if (owned) await app.store.close();
+  }
+
+  return {
+    start,
+    stop() {
+      if (running === null) return stopping ?? Promise.resolve();
+      stopping ??= shutdown(running);
+      return stopping;
+    },
+    get url() {
+      invariant(running, 'the app has not started');
+      return running.url;
+    },
+    get store() {
+      invariant(running, 'the app has not started');
+      return running.store;
+    },
+  };
+}
