@@ -90,7 +90,11 @@ const ResourceWrittenType = builder.objectRef<Written>('ResourceWritten').implem
 const ResourceDeletedType = builder.objectRef<Deleted>('ResourceDeleted').implement({
   description: 'The result of a delete.',
   fields: (t) => ({
-    deleted: t.field({ type: ResourceType, resolve: (result) => result.deleted }),
+    resource: t.field({
+      type: ResourceType,
+      description: 'The final state, with `deletedAt` set.',
+      resolve: (result) => result.deleted,
+    }),
     removedRelationships: t.exposeInt('removedRelationships'),
   }),
 });
