@@ -1,0 +1,9 @@
+/**
+ * The CLI's command table. A subcommand is a {@link Command} exported from its own module and listed
+ * here, e.g. `import`, `generate` and `export` from the Kubernetes tooling.
+ */
+import type { Command } from './command.ts';
+import { serveCommand } from './serve.ts';
+
+/** Every subcommand, in the order `--help` lists them. */
+export const commands: readonly Command[] = [serveCommand];

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseServeConfig } from '../../src/cli/serve.ts';
+
+const BIN = new URL('../../bin/resource-store.js', import.meta.url).pathname;
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  exit: Promise<number | null>;
+}
+
+/** Runs `resource-store serve ...` and waits for it to print its URL. */
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 20_000);
+    const check = () => {
+      const match = /serving (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exit.then(() => reject(new Error(`exited early: ${output}`)));
+  });
+  return { child, url, output: () => output, exit };
+}
+
+async function post(url: string, query: string): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return response.json();
+}
+
+const ADD =
+  'mutation { addResource(input: { ref: { version: "v1", kind: "Pod", name: "kept" } }) { version } }';
+const GET = '{ resource(ref: { version: "v1", kind: "Pod", name: "kept" }) { version } }';
+
+describe('resource-store serve', () => {
+  it('should serve until SIGTERM, then exit 0 with the data kept on disk', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'resource-store-cli-'));
+    try {
+      const first = await serve(['--data', data, '--port', '0']);
+      assert.deepEqual(await post(first.url, ADD), { data: { addResource: { version: 1 } } });
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exit, 0);
+      assert.match(first.output(), /stopped/);
+
+      const second = await serve(['--port', '0'], { RESOURCE_STORE_DATA: data });
+      assert.deepEqual(await post(second.url, GET), { data: { resource: { version: 1 } } });
+      second.child.kill('SIGINT');
+      assert.equal(await second.exit, 0);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it('should serve an in-memory store from the environment', async () => {
+    const running = await serve([], { RESOURCE_STORE_IN_MEMORY: 'true', RESOURCE_STORE_PORT: '0' });
+    const health = await fetch(new URL('/healthz', running.url));
+    assert.equal(health.status, 200);
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exit, 0);
+  });
+});
+
+describe('serve configuration', () => {
+  it('should let flags win over environment variables', () => {
+    const env = { RESOURCE_STORE_PORT: '5000', RESOURCE_STORE_HOST: '0.0.0.0', RESOURCE_STORE_DATA: '/env' };
+    assert.deepEqual(parseServeConfig(['--port', '6000', '--in-memory'], env), {
+      store: { inMemory: true },
+      port: 6000,
+      host: '0.0.0.0',
+    });
+    assert.deepEqual(parseServeConfig([], {}), { store: { path: './data' }, port: 4000, host: '127.0.0.1' });
+    assert.deepEqual(parseServeConfig(['--data', 'd'], { RESOURCE_STORE_IN_MEMORY: 'true' }), {
+      store: { path: 'd' },
+      port: 4000,
+      host: '127.0.0.1',
+    });
+  });
+
+  it('should reject invalid settings with a message naming the setting', () => {
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['--port', 'x'], {}, /--port must be a port number/],
+      [['--port', '65536'], {}, /--port/],
+      [[], { RESOURCE_STORE_PORT: '-1' }, /RESOURCE_STORE_PORT/],
+      [['--data', 'd', '--in-memory'], {}, /exclude each other/],
+      [[], { RESOURCE_STORE_IN_MEMORY: 'maybe' }, /RESOURCE_STORE_IN_MEMORY must be true or false/],
+      [['--verbose'], {}, /Unknown option '--verbose'/],
+    ];
+    for (const [argv, env, message] of cases) assert.throws(() => parseServeConfig(argv, env), message);
+  });
+
+  it('should exit 2 with the usage on a bad setting', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', 'nope'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(stderr, /--port must be a port number/);
+    assert.match(stderr, /usage: resource-store serve/);
+  });
+});
