@@ -1,0 +1,237 @@
+/**
+ * Imports Kubernetes objects into a store. The whole dump is converted (and checked) first, so a
+ * malformed object fails the import before anything is written. Objects are then applied in batches,
+ * each batch one atomic `store.transaction` of `apply` operations for its objects followed by
+ * `addRelationship` operations for the relationships those objects declare. If a batch fails, the
+ * batches before it stay committed and the error names the object at fault; re-running the import is
+ * safe, because applying identical content and adding an identical relationship change nothing.
+ *
+ * An object stored under the same ref but another uid was deleted and recreated in the cluster (a
+ * StatefulSet's pod, say): it is deleted first, with its relationships, and imported anew. Otherwise
+ * import only adds and updates: objects missing from a later dump, and relationships a later dump no
+ * longer declares, are left in place.
+ */
+import {
+  badInput,
+  isStoreError,
+  type Operation,
+  type ResourceRef,
+  type Store,
+  StoreError,
+} from '../store/index.ts';
+import { labelValueError } from '../store/labels.ts';
+import { type ConvertedObject, convertObjects, type SourcedObject } from './convert.ts';
+import type { DanglingOwner } from './derive.ts';
+import { readDumpFile } from './read.ts';
+
+/** The label `--cluster NAME` puts on every imported resource. */
+export const CLUSTER_LABEL = 'resource-store/cluster';
+
+/** Options of an import. */
+export interface ImportOptions {
+  /** Objects per transaction (default 500). */
+  readonly batchSize?: number;
+  /** Called after each committed batch. */
+  readonly onProgress?: (progress: ImportProgress) => void;
+  /** Labels every resource with `resource-store/cluster=<cluster>` (it must be a valid label value). */
+  readonly cluster?: string;
+}
+
+/** Progress after a batch. */
+export interface ImportProgress {
+  readonly objects: number;
+  readonly totalObjects: number;
+  readonly relationships: number;
+  readonly revision: number;
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  /** Objects in the dump, and how many of them were created or changed. */
+  objects: number;
+  changedObjects: number;
+  /** Stored objects deleted first because the dump has them under a new uid. */
+  replacedObjects: number;
+  /** Objects by kind, written `Kind` for the core group and `Kind.group` otherwise (`Deployment.apps`). */
+  objectsByKind: Record<string, number>;
+  /** Relationships derived, and how many of them were new or had new data. */
+  relationships: number;
+  changedRelationships: number;
+  relationshipsByPredicate: Record<string, number>;
+  /** Owner references whose owner is neither in the dump nor in the store (still linked). */
+  danglingOwnerReferences: DanglingOwner[];
+  /** Labels and annotations left out of resources (they remain in `data`). */
+  warnings: string[];
+  /** The store's revision after the import. */
+  revision: number;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+
+/** Reads every file (a List, an object, or YAML documents) and imports all their objects together. */
+export async function importFiles(store: Store, paths: readonly string[], options: ImportOptions = {}) {
+  const objects: SourcedObject[] = [];
+  for (const path of paths) objects.push(...(await readDumpFile(path)));
+  return importSourced(store, objects, options);
+}
+
+/** Imports Kubernetes objects (parsed JSON). Owners are matched by uid across `objects` and the store. */
+export async function importObjects(
+  store: Store,
+  objects: Iterable<unknown>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const sourced = Array.from(objects, (object, i) => ({ object, source: `objects[${i}]` }));
+  return importSourced(store, sourced, options);
+}
+
+/** Converts and writes objects that carry their source. */
+export async function importSourced(
+  store: Store,
+  objects: readonly SourcedObject[],
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const clusterLabels = clusterLabelsOf(options.cluster);
+  const conversion = convertObjects(objects, { resolveUid: (uid) => store.getByUid(uid)?.ref ?? null });
+  const summary = emptySummary(conversion.danglingOwners, conversion.warnings, store.revision);
+  await deleteReplaced(store, conversion.objects, batchSize, summary);
+  for (let start = 0; start < conversion.objects.length; start += batchSize) {
+    const batch = conversion.objects.slice(start, start + batchSize);
+    await writeBatch(store, batch, clusterLabels, summary);
+    options.onProgress?.({
+      objects: start + batch.length,
+      totalObjects: conversion.objects.length,
+      relationships: summary.relationships,
+      revision: summary.revision,
+    });
+  }
+  return summary;
+}
+
+/** Deletes stored objects that the dump holds under another uid, `batchSize` per transaction. */
+async function deleteReplaced(
+  store: Store,
+  objects: readonly ConvertedObject[],
+  batchSize: number,
+  summary: ImportSummary,
+): Promise<void> {
+  const stored = readStored(store, objects);
+  const replaced = objects.filter(({ resource }, i) => {
+    const uid = stored[i]?.uid;
+    return uid !== undefined && resource.uid !== null && uid !== resource.uid;
+  });
+  for (let start = 0; start < replaced.length; start += batchSize) {
+    const batch = replaced.slice(start, start + batchSize);
+    const result = await store.transaction(
+      batch.map(({ resource }) => ({ op: 'delete', ref: resource.ref })),
+    );
+    summary.replacedObjects += batch.length;
+    summary.revision = result.revision;
+  }
+}
+
+/** The stored resources at the objects' refs; a ref the store rejects fails naming its object. */
+function readStored(store: Store, objects: readonly ConvertedObject[]) {
+  try {
+    return store.getMany(objects.map((object) => object.resource.ref));
+  } catch (error) {
+    const index = isStoreError(error) ? /^refs\[(\d+)\]/.exec(error.details.field ?? '')?.[1] : undefined;
+    if (index === undefined) throw error;
+    const { code, message, details } = error as StoreError;
+    throw new StoreError(
+      code,
+      `${objects[Number(index)]!.source}: ${message.replace(/^refs\[\d+\]\./, 'ref.')}`,
+      details,
+    );
+  }
+}
+
+/** Applies one batch atomically and adds its counts to `summary`. */
+async function writeBatch(
+  store: Store,
+  batch: readonly ConvertedObject[],
+  clusterLabels: Record<string, string>,
+  summary: ImportSummary,
+): Promise<void> {
+  const operations: Operation[] = [];
+  const sources: string[] = [];
+  for (const { resource, source } of batch) {
+    operations.push({
+      op: 'apply',
+      resource: { ...resource, labels: { ...resource.labels, ...clusterLabels } },
+    });
+    sources.push(source);
+  }
+  for (const { relationships, source } of batch) {
+    for (const relationship of relationships) {
+      operations.push({ op: 'addRelationship', relationship });
+      sources.push(source);
+    }
+  }
+  const result = await store.transaction(operations).catch((error: unknown) => {
+    throw blame(error, sources, summary.objects);
+  });
+  for (const outcome of result.results) {
+    if (outcome.op === 'apply') countObject(summary, outcome.resource.ref, outcome.changed);
+    if (outcome.op === 'addRelationship') {
+      countRelationship(summary, outcome.relationship.predicate.type, outcome.changed);
+    }
+  }
+  summary.revision = result.revision;
+}
+
+/** Rewrites a failed batch's error to name the object whose operation failed. */
+function blame(error: unknown, sources: readonly string[], imported: number): unknown {
+  if (!isStoreError(error)) return error;
+  const index = error.details.operationIndex ?? indexIn(error.details.field, 'operations');
+  const source = index === undefined ? 'a batch' : sources[index];
+  const message = `${source}: ${error.message} (nothing of this batch was written; ${imported} objects before it were imported)`;
+  return new StoreError(error.code, message, error.details);
+}
+
+/** The index `i` of a field path starting with `list[i]`. */
+function indexIn(field: string | undefined, list: string): number | undefined {
+  const match = new RegExp(`^${list}\\[(\\d+)\\]`).exec(field ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function countObject(summary: ImportSummary, ref: ResourceRef, changed: boolean): void {
+  const kind = ref.group === '' ? ref.kind : `${ref.kind}.${ref.group}`;
+  summary.objects++;
+  summary.objectsByKind[kind] = (summary.objectsByKind[kind] ?? 0) + 1;
+  if (changed) summary.changedObjects++;
+}
+
+function countRelationship(summary: ImportSummary, type: string, changed: boolean): void {
+  summary.relationships++;
+  summary.relationshipsByPredicate[type] = (summary.relationshipsByPredicate[type] ?? 0) + 1;
+  if (changed) summary.changedRelationships++;
+}
+
+function emptySummary(dangling: DanglingOwner[], warnings: string[], revision: number): ImportSummary {
+  return {
+    objects: 0,
+    changedObjects: 0,
+    replacedObjects: 0,
+    objectsByKind: {},
+    relationships: 0,
+    changedRelationships: 0,
+    relationshipsByPredicate: {},
+    danglingOwnerReferences: dangling,
+    warnings,
+    revision,
+  };
+}
+
+function checkBatchSize(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw badInput('batchSize', 'must be a positive integer');
+  return value;
+}
+
+function clusterLabelsOf(cluster: string | undefined): Record<string, string> {
+  if (cluster === undefined) return {};
+  const problem = cluster === '' ? 'must not be empty' : labelValueError(cluster);
+  if (problem !== null) throw badInput('cluster', `${problem} (it becomes the label ${CLUSTER_LABEL})`);
+  return { [CLUSTER_LABEL]: cluster };
+}
