@@ -113,7 +113,7 @@ async function runGenerate(argv: readonly string[]): Promise<number> {
     seed: optionalInteger('--seed', values.seed),
   });
   if (values.out === undefined) {
-    await writeList(objects, process.stdout);
+    await writeList(objects, process.stdout).catch(ignoreClosedPipe);
     return 0;
   }
   const file = createWriteStream(values.out);
@@ -164,6 +164,11 @@ async function withUsage(text: string, run: () => Promise<number>): Promise<numb
     process.stderr.write(`${(error as Error).message}\n\n${text}`);
     return 2;
   }
+}
+
+/** A reader that stops early (`generate | head`) is not an error. */
+function ignoreClosedPipe(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
 }
 
 /** Prints a usage text that was asked for. */

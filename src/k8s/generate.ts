@@ -138,16 +138,30 @@ function metadataFactory(random: Random): Meta {
   };
 }
 
-/** Writes objects as one `kubectl`-style `List` document, honouring back-pressure; resolves to the count. */
+/**
+ * Writes objects as one `kubectl`-style `List` document, honouring back-pressure; resolves to the
+ * count, or rejects with the stream's error (EPIPE when the reader went away).
+ */
 export async function writeList(objects: Iterable<JsonObject>, out: Writable): Promise<number> {
+  let failure: Error | null = null;
+  const onError = (error: Error) => {
+    failure = error;
+  };
+  out.on('error', onError);
   let written = 0;
   const write = async (chunk: string) => {
+    if (failure) throw failure;
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write('{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n');
-  for (const object of objects) await write(`${written++ === 0 ? '' : ',\n'}${JSON.stringify(object)}`);
-  await write('\n]}\n');
-  return written;
+  try {
+    await write('{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n');
+    for (const object of objects) await write(`${written++ === 0 ? '' : ',\n'}${JSON.stringify(object)}`);
+    await write('\n]}\n');
+    if (failure) throw failure;
+    return written;
+  } finally {
+    out.off('error', onError);
+  }
 }
 
 /** `words[i]`, with a round number appended after the first round. */
