@@ -56,10 +56,13 @@ interface IndexedPod {
 /** What relationship derivation needs to know about the whole dump. */
 export class DumpIndex {
   readonly #byUid = new Map<string, ResourceRef>();
+  /** `group/Kind` of every type in the dump, and `group/kind` in lower case → `Kind`. */
+  readonly #types = new Set<string>();
   readonly #kindCase = new Map<string, string>();
   readonly #clusterScoped = new Set(CLUSTER_SCOPED);
-  /** Pods by namespace, then by `key=value` label pair. */
-  readonly #podsByLabel = new Map<string, Map<string, IndexedPod[]>>();
+  readonly #podsByNamespace = new Map<string, IndexedPod[]>();
+  /** Pods by namespace, label key and label value, built per key on first use. */
+  readonly #postings = new Map<string, Map<string, Map<string, IndexedPod[]>>>();
   readonly #resolveUid: (uid: string) => ResourceRef | null;
 
   constructor(
@@ -69,9 +72,8 @@ export class DumpIndex {
     this.#resolveUid = resolveUid;
     for (const { ref, uid, labels } of resources) {
       if (uid !== null) this.#byUid.set(uid, ref);
-      this.#kindCase.set(`${ref.group}/${ref.kind.toLowerCase()}`, ref.kind);
-      if (ref.namespace === '') this.#clusterScoped.add(`${ref.group}/${ref.kind}`);
-      if (ref.group === '' && ref.kind === 'Pod') this.#indexPod({ ref, labels });
+      this.#addType(ref);
+      if (ref.group === '' && ref.kind === 'Pod') push(this.#podsByNamespace, ref.namespace, { ref, labels });
     }
   }
 
@@ -91,25 +93,45 @@ export class DumpIndex {
   /** Pods of `namespace` whose labels include every pair of `selector`. */
   podsSelectedBy(namespace: string, selector: Readonly<Record<string, string>>): ResourceRef[] {
     const pairs = Object.entries(selector);
-    const byLabel = this.#podsByLabel.get(namespace);
-    if (pairs.length === 0 || byLabel === undefined) return [];
-    const postings = pairs.map(([key, value]) => byLabel.get(`${key}=${value}`) ?? []);
+    if (pairs.length === 0) return [];
+    const postings = pairs.map(([key, value]) => this.#postingsOf(namespace, key).get(value) ?? []);
     const smallest = postings.reduce((a, b) => (b.length < a.length ? b : a));
     return smallest
-      .filter((pod) => pairs.every(([key, value]) => pod.labels[key] === value))
+      .filter((pod) =>
+        pairs.every(([key, value]) => Object.hasOwn(pod.labels, key) && pod.labels[key] === value),
+      )
       .map((pod) => pod.ref);
   }
 
-  #indexPod(pod: IndexedPod): void {
-    const byLabel = this.#podsByLabel.get(pod.ref.namespace) ?? new Map<string, IndexedPod[]>();
-    this.#podsByLabel.set(pod.ref.namespace, byLabel);
-    for (const [key, value] of Object.entries(pod.labels)) {
-      const pair = `${key}=${value}`;
-      const list = byLabel.get(pair);
-      if (list === undefined) byLabel.set(pair, [pod]);
-      else list.push(pod);
-    }
+  #addType(ref: ResourceRef): void {
+    const type = `${ref.group}/${ref.kind}`;
+    if (ref.namespace === '') this.#clusterScoped.add(type);
+    if (this.#types.has(type)) return;
+    this.#types.add(type);
+    this.#kindCase.set(`${ref.group}/${ref.kind.toLowerCase()}`, ref.kind);
   }
+
+  /** The pods of `namespace` by their value of label `key`. */
+  #postingsOf(namespace: string, key: string): Map<string, IndexedPod[]> {
+    const byKey = this.#postings.get(namespace) ?? new Map<string, Map<string, IndexedPod[]>>();
+    this.#postings.set(namespace, byKey);
+    let byValue = byKey.get(key);
+    if (byValue === undefined) {
+      byValue = new Map();
+      for (const pod of this.#podsByNamespace.get(namespace) ?? []) {
+        if (Object.hasOwn(pod.labels, key)) push(byValue, pod.labels[key]!, pod);
+      }
+      byKey.set(key, byValue);
+    }
+    return byValue;
+  }
+}
+
+/** Appends `item` to the list at `key`. */
+function push<K, V>(map: Map<K, V[]>, key: K, item: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [item]);
+  else list.push(item);
 }
 
 /** Shared state of one derivation: the index, where dangling owners are collected, the object's source. */
