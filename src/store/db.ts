@@ -77,8 +77,8 @@ export function openDatabases(path: string, mapSize?: number): Databases {
   return dbs;
 }
 
-/** Upper bound for ranges that cover a whole database. */
-export const ALL_KEYS = { start: Buffer.alloc(0), end: KEY_SPACE_END } as const;
+/** Range options covering a whole database (fresh each time: lmdb-js keeps state in the options). */
+export const allKeys = () => ({ start: Buffer.alloc(0), end: KEY_SPACE_END });
 
 /** Reads a counter from `meta` (0 when unset). */
 export const readCounter = (dbs: Databases, name: string): number => dbs.meta.get(name) ?? 0;

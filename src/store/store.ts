@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
 import { badInput, StoreError } from './errors.ts';
+import { checkIntegrity } from './integrity.ts';
 import { parseLabelSelector } from './labels.ts';
 import {
   matchesPattern,
@@ -376,6 +377,11 @@ class LmdbStore implements Store {
   }
 
   // --- lifecycle ----------------------------------------------------------------------------------
+
+  checkIntegrity(): string[] {
+    this.#checkOpen();
+    return checkIntegrity(this.#dbs);
+  }
 
   compact(): Promise<number> {
     this.#checkOpen();

@@ -321,6 +321,11 @@ export interface Store {
   watch(options?: WatchOptions): Watch<ResourceEvent>;
   watchRelationships(options?: RelationshipWatchOptions): Watch<RelationshipEvent>;
 
+  /**
+   * Recomputes every index from the primary data and returns each inconsistency found (none when the
+   * store is sound). Reads the whole store: for tests and maintenance, not request paths.
+   */
+  checkIntegrity(): string[];
   /** Runs log compaction now; resolves to the number of revisions removed. */
   compact(): Promise<number>;
   /** Idempotent: waits for in-flight writes, ends watchers, closes LMDB. */
