@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { print } from 'graphql';
 import {
+  AddResourceDocument,
+  type AddResourceMutation,
   GetResourceDocument,
+  type GetResourceQuery,
   RelationshipEventsDocument,
   ResourceEventsDocument,
   type ResourceEventsSubscription,
@@ -153,17 +157,20 @@ describe('subscriptions', () => {
     assert.ok(literal.errors?.[0]?.message.includes('Revision'));
   });
 
-  it('should run queries over the websocket', async () => {
-    await server.store.add({ ref: podRef('over-ws', 'ws') });
+  it('should run queries and mutations over the websocket', async () => {
     const client = server.connect();
-    const result = await client
-      .iterate({
-        query: 'query ($ref: ResourceRefInput!) { resource(ref: $ref) { ref { name } } }',
-        variables: { ref: podRef('over-ws', 'ws') },
-      })
+    const added = await client
+      .iterate({ query: print(AddResourceDocument), variables: { input: { ref: podRef('over-ws', 'ws') } } })
       .next();
-    assert.deepEqual(result.value?.data, { resource: { ref: { name: 'over-ws' } } });
-    assert.ok(GetResourceDocument);
+    assert.equal((added.value?.data as AddResourceMutation | undefined)?.addResource.version, 1);
+    const read = await client
+      .iterate({ query: print(GetResourceDocument), variables: { ref: podRef('over-ws', 'ws') } })
+      .next();
+    assert.equal((read.value?.data as GetResourceQuery | undefined)?.resource?.ref.name, 'over-ws');
+    const again = await client
+      .iterate({ query: print(AddResourceDocument), variables: { input: { ref: podRef('over-ws', 'ws') } } })
+      .next();
+    assert.equal(errorCode(again.value as Response<unknown>), 'ALREADY_EXISTS');
   });
 
   it('should stream relationship events, resumable with since', async () => {
