@@ -53,7 +53,7 @@ export interface ConvertOptions {
 }
 
 /** The resource for one object; `warnings` receives what had to be left out. */
-export function toResourceInput(object: KubeObject, source: string, warnings: string[]): ConvertedResource {
+function toResourceInput(object: KubeObject, source: string, warnings: string[]): ConvertedResource {
   const ref = refOf(object);
   const uid = object.metadata.uid;
   return {

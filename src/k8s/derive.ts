@@ -2,13 +2,13 @@
  * Relationships derived from the fields of Kubernetes objects. Each triplet reads "subject predicate
  * object", and belongs to (is written with) the object whose field declares it:
  *
- * | predicate            | subject → object                        | declared by                                   | data                                                   |
- * |----------------------|-----------------------------------------|-----------------------------------------------|--------------------------------------------------------|
- * | `OwnerReference`     | owner → dependent                       | dependent's `metadata.ownerReferences[]`      | `{ apiVersion, kind, name, uid, controller?, blockOwnerDeletion? }` |
- * | `PodNodeBinding`     | Pod → Node                              | Pod's `spec.nodeName`                         | `{ nodeName }`                                         |
- * | `PodVolumeClaim`     | Pod → PersistentVolumeClaim             | Pod's `spec.volumes[].persistentVolumeClaim` (or `.ephemeral`, claim `<pod>-<volume>`) | `{ volume, readOnly? }` |
- * | `VolumeClaimBinding` | PersistentVolumeClaim → PersistentVolume | PVC's `spec.volumeName`                       | `{ volumeName }`                                       |
- * | `ServiceSelector`    | Service → Pod                           | Service's `spec.selector` (equality, same namespace) | `{ selector }`                                  |
+ * | predicate            | subject → object                         | declared by                                | data                                   |
+ * |----------------------|------------------------------------------|--------------------------------------------|----------------------------------------|
+ * | `OwnerReference`     | owner → dependent                        | dependent's `metadata.ownerReferences[]`   | `{ apiVersion, kind, name, uid, controller?, blockOwnerDeletion? }` |
+ * | `PodNodeBinding`     | Pod → Node                               | Pod's `spec.nodeName`                      | `{ nodeName }`                         |
+ * | `PodVolumeClaim`     | Pod → PersistentVolumeClaim              | Pod's `spec.volumes[].persistentVolumeClaim.claimName`, or the claim `<pod>-<volume>` of an `ephemeral` volume | `{ volume, readOnly? }` |
+ * | `VolumeClaimBinding` | PersistentVolumeClaim → PersistentVolume | PVC's `spec.volumeName`                    | `{ volumeName }`                       |
+ * | `ServiceSelector`    | Service → Pod                            | Service's `spec.selector`: pods of its namespace with all those labels (not for `ExternalName`) | `{ selector }` |
  *
  * Owners are matched by uid, because dumps may spell an owner's kind in lower case and owners may be
  * cluster-scoped or in custom groups. An owner whose uid is in neither the dump nor the store is still
