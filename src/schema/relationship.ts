@@ -12,7 +12,7 @@ import {
   pageLimit,
 } from './connections.ts';
 import { ResourceRefInputType } from './inputs.ts';
-import { type Direction, loadersOf } from './loaders.ts';
+import { loadersOf } from './loaders.ts';
 import { PredicateType } from './predicate.ts';
 import { ResourceRefType, ResourceType } from './resource.ts';
 
@@ -86,7 +86,7 @@ builder.objectField(ResourceType, 'relationships', (t) =>
       const limit = pageLimit(args.first) ?? DEFAULT_EDGES;
       const query = {
         ref: resource.ref,
-        direction: (args.direction ?? 'OUTGOING') as Direction,
+        direction: args.direction ?? 'OUTGOING',
         predicateType: args.predicate ?? null,
       };
       const loaders = loadersOf(context, info);
