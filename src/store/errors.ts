@@ -11,6 +11,7 @@ export type StoreErrorCode =
   | 'REVISION_COMPACTED'
   | 'SLOW_CONSUMER'
   | 'STORE_CLOSED'
+  | 'LIMIT_EXCEEDED'
   | 'STORAGE_FULL';
 
 /** Structured details that accompany some codes. */

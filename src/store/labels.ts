@@ -91,8 +91,7 @@ export function validateLabels(value: unknown, field: string): Record<string, st
 
 /** True for `{}`-like objects (not arrays or class instances). */
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   return proto === Object.prototype || proto === null;
 }
 
@@ -131,8 +130,7 @@ function requirementMatches(requirement: Requirement, labels: Readonly<Record<st
       return value !== undefined && requirement.values.includes(value);
     case 'NotIn':
       return value === undefined || !requirement.values.includes(value);
-    case 'Gt':
-    case 'Lt':
+    default:
       return compareIntegers(requirement, value);
   }
 }

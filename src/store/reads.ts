@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
 import { badInput, StoreError } from './errors.ts';
+import { cascadeDependents, relationshipOf, shortestPath, type WalkOptions, walk } from './graph.ts';
 import {
   decodeNsTypeKey,
   decodeTripleKey,
@@ -17,6 +18,7 @@ import {
   nsTypeKey,
   nsTypesPrefix,
   prefixEnd,
+  readId,
   refKey,
   refKeyOfLabelKey,
   revisionKey,
@@ -24,11 +26,12 @@ import {
   type TripleIndex,
   tripleKey,
   triplePrefix,
+  tupleKey,
   typeCountKey,
   typePrefix,
 } from './keys.ts';
 import type { LabelSelector } from './labels.ts';
-import type { Page, Relationship, Resource, ResourceRef, TypeCount } from './types.ts';
+import type { Page, Relationship, Resource, ResourceRef, TraversalStep, TypeCount } from './types.ts';
 
 /** A validated resource listing query. */
 export interface ResourceQuery {
@@ -209,6 +212,50 @@ export class Reader {
     const prefix = predicateId === undefined ? triplePrefix(id) : triplePrefix(id, predicateId);
     const keys = this.#dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) });
     return Array.from(keys, (key) => decodeTripleKey(index, key));
+  }
+
+  /** One page of a breadth-first traversal (the walk is recomputed on the current graph per page). */
+  traverse(
+    start: ResourceRef,
+    walkOptions: WalkOptions,
+    kinds: ReadonlySet<string> | null,
+    limit: number,
+    cursor: string | null,
+  ) {
+    const fingerprint = fingerprintOf([
+      'traverse',
+      refKey(start).toString('hex'),
+      walkOptions.direction,
+      JSON.stringify(walkOptions.predicates),
+      JSON.stringify(kinds && [...kinds]),
+      String(walkOptions.maxDepth),
+    ]);
+    const offset = cursor === null ? 0 : readId(decodeCursor(cursor, fingerprint).key);
+    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
+    const reached = walk(view, start, { ...walkOptions, enough: kinds ? undefined : offset + limit + 1 });
+    const matching = kinds ? reached.filter((r) => kinds.has(this.#terms.ref(r.id).kind)) : reached;
+    const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep> => {
+      const ref = { ...this.#terms.ref(r.id) };
+      return {
+        key: tupleKey(offset + i + 1),
+        item: { ref, resource: this.get(ref), depth: r.depth, via: relationshipOf(view, r.via) },
+      };
+    });
+    return toPage(entries, limit, this.committedRevision(), fingerprint);
+  }
+
+  /** A shortest path of relationships, [] from a node to itself, or null. */
+  path(from: ResourceRef, to: ResourceRef, walkOptions: WalkOptions): Relationship[] | null {
+    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
+    return shortestPath(view, from, to, walkOptions)?.map((ids) => relationshipOf(view, ids)) ?? null;
+  }
+
+  /** The dependents a cascading delete of `root` would remove, as stored now. */
+  cascade(root: ResourceRef): Resource[] {
+    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
+    return cascadeDependents(view, root)
+      .map((ref) => this.get(ref))
+      .filter((r): r is Resource => r !== null);
   }
 
   // --- resources ----------------------------------------------------------------------------------
@@ -438,15 +485,18 @@ function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerp
 
 // --- cursors: base64url of "revision.key.fingerprint" ---------------------------------------------
 
-function fingerprintOf(parts: ReadonlyArray<string | undefined>): string {
+/** A short hash of a listing's parameters, carried in its cursors. */
+export function fingerprintOf(parts: ReadonlyArray<string | undefined>): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
 }
 
-function encodeCursor(revision: number, key: Buffer, fingerprint: string): string {
+/** An opaque cursor: the listing's revision, the last key, the listing's fingerprint. */
+export function encodeCursor(revision: number, key: Buffer, fingerprint: string): string {
   return Buffer.from(`${revision}.${key.toString('base64url')}.${fingerprint}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string, fingerprint: string): { revision: number; key: Buffer } {
+/** Decodes a cursor of the listing with `fingerprint` (BAD_USER_INPUT otherwise). */
+export function decodeCursor(cursor: string, fingerprint: string): { revision: number; key: Buffer } {
   const parts = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString().split('.') : [];
   const revision = Number(parts[0]);
   if (parts.length !== 3 || !Number.isSafeInteger(revision) || revision < 0 || !parts[1]) {

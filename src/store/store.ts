@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
 import { badInput, StoreError } from './errors.ts';
+import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
 import { parseLabelSelector } from './labels.ts';
 import {
@@ -26,13 +27,17 @@ import { TypeRegistry } from './registry.ts';
 import { type RelationshipContent, WriteTxn } from './txn.ts';
 import type {
   AddRelationshipsResult,
+  DeleteOptions,
+  DeletePropagation,
   DeleteRelationshipsResult,
   DeleteResult,
+  Direction,
   ListQuery,
   Operation,
   OperationResult,
   Page,
   PageOptions,
+  PathOptions,
   Relationship,
   RelationshipEvent,
   RelationshipInput,
@@ -45,6 +50,8 @@ import type {
   Store,
   StoreOptions,
   TransactionResult,
+  TraversalStep,
+  TraverseOptions,
   TypeCount,
   Watch,
   WatchOptions,
@@ -66,6 +73,11 @@ import {
 import { EventHub, type InitialState, Watcher } from './watch.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_TRAVERSAL_DEPTH = 10;
+const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
+const PROPAGATIONS: readonly DeletePropagation[] = ['ORPHAN', 'BACKGROUND', 'FOREGROUND'];
+/** Thrown inside a dry run's transaction to roll it back. */
+const ROLL_BACK = Symbol('roll back');
 const INITIAL_STATE_PAGE = 500;
 
 /** Opens (or creates) a store. With `inMemory`, the data lives in a temporary directory removed on close. */
@@ -79,7 +91,12 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
 /** A validated write, ready to run inside a transaction. */
 type PlannedOperation =
   | { op: 'add' | 'update' | 'apply'; content: ResourceContent; expectedVersion: number | null }
-  | { op: 'delete'; ref: ResourceContent['ref']; expectedVersion: number | null }
+  | {
+      op: 'delete';
+      ref: ResourceContent['ref'];
+      expectedVersion: number | null;
+      propagation: DeletePropagation;
+    }
   | { op: 'addRelationship'; content: RelationshipContent }
   | { op: 'deleteRelationship'; content: RelationshipContent };
 
@@ -92,6 +109,8 @@ class LmdbStore implements Store {
   readonly #hub: EventHub;
   readonly #retention: Retention;
   readonly #maxPageSize: number;
+  readonly #maxTraversalNodes: number;
+  readonly #maxTraversalDepth: number;
   readonly #maxQueued: number;
   readonly #temporary: boolean;
   readonly #onBackgroundError: (error: unknown) => void;
@@ -109,6 +128,8 @@ class LmdbStore implements Store {
     this.#hub = new EventHub(this.#reader.committedRevision());
     this.#retention = retentionOf(options.retention);
     this.#maxPageSize = options.maxPageSize ?? 10_000;
+    this.#maxTraversalNodes = options.maxTraversalNodes ?? 10_000;
+    this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
     this.#maxQueued = options.maxQueuedEvents ?? 10_000;
     this.#temporary = options.inMemory === true;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
@@ -182,6 +203,43 @@ class LmdbStore implements Store {
     );
   }
 
+  traverse(start: ResourceRefInput, traverseOptions: TraverseOptions = {}): Page<TraversalStep> {
+    this.#checkOpen();
+    const options = optionsObject(traverseOptions);
+    const kinds = optionalStringList(options.kinds, 'kinds', (kind, field) =>
+      optionalKeyString(kind, field, REF_LIMITS.kind),
+    );
+    return this.#reader.traverse(
+      normalizeRef(start, 'start'),
+      this.#walkOptions(options),
+      kinds && new Set(kinds),
+      this.#limit(options.limit),
+      cursorOf(options.after),
+    );
+  }
+
+  shortestPath(
+    from: ResourceRefInput,
+    to: ResourceRefInput,
+    options: PathOptions = {},
+  ): Relationship[] | null {
+    this.#checkOpen();
+    if (!isPlainObject(options)) throw badInput('options', 'must be an object');
+    return this.#reader.path(normalizeRef(from, 'from'), normalizeRef(to, 'to'), this.#walkOptions(options));
+  }
+
+  #walkOptions(options: PathOptions): WalkOptions {
+    const direction = options.direction ?? 'OUTGOING';
+    if (!DIRECTIONS.includes(direction))
+      throw badInput('direction', `must be one of ${DIRECTIONS.join(', ')}`);
+    const maxDepth = options.maxDepth ?? Math.min(DEFAULT_TRAVERSAL_DEPTH, this.#maxTraversalDepth);
+    if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > this.#maxTraversalDepth) {
+      throw badInput('maxDepth', `must be an integer from 1 to ${this.#maxTraversalDepth}`);
+    }
+    const predicates = optionalStringList(options.predicates, 'predicates', normalizePredicateType);
+    return { direction, predicates, maxDepth, maxNodes: this.#maxTraversalNodes };
+  }
+
   // --- writes -------------------------------------------------------------------------------------
 
   async add(input: ResourceInput): Promise<WriteResult> {
@@ -196,11 +254,25 @@ class LmdbStore implements Store {
     return this.#writeResource('apply', input, optionalVersion(expectedVersion));
   }
 
-  async delete(ref: ResourceRefInput, expectedVersion?: number | null): Promise<DeleteResult> {
+  async delete(
+    ref: ResourceRefInput,
+    expectedVersion?: number | null,
+    deleteOptions: DeleteOptions = {},
+  ): Promise<DeleteResult> {
     const target = normalizeRef(ref);
     const version = optionalVersion(expectedVersion);
-    const { value, revision } = await this.#write((txn) => txn.deleteResource(target, version));
-    return { deleted: value.deleted, removedRelationships: value.removedRelationships, revision };
+    const options = optionsObject(deleteOptions);
+    const propagation = propagationOf(options.propagation, 'propagation');
+    const dryRun = options.dryRun ?? false;
+    if (typeof dryRun !== 'boolean') throw badInput('dryRun', 'must be a boolean');
+    if (dryRun) {
+      const { value, revision } = await this.#dryRun((txn) =>
+        txn.deleteCascade(target, version, propagation, 'previous'),
+      );
+      return { ...value, revision, dryRun };
+    }
+    const { value, revision } = await this.#write((txn) => txn.deleteCascade(target, version, propagation));
+    return { ...value, revision, dryRun };
   }
 
   async addRelationships(inputs: readonly RelationshipInput[]): Promise<AddRelationshipsResult> {
@@ -272,6 +344,27 @@ class LmdbStore implements Store {
       await this.#dbs.env.flushed;
     } finally {
       if (entry) this.#hub.publish(deepFreeze(entry));
+    }
+    return result;
+  }
+
+  /**
+   * Runs `work` in a child transaction that is always rolled back: the result is exactly what the
+   * write would do, and nothing changes. The revision is the one the work saw.
+   */
+  async #dryRun<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
+    this.#checkOpen();
+    let result!: { value: T; revision: number };
+    try {
+      await this.#track(
+        this.#dbs.env.childTransaction(() => {
+          const revision = this.#reader.committedRevision();
+          result = { value: work(new WriteTxn(this.#dbs, this.#terms, this.#registry)), revision };
+          throw ROLL_BACK;
+        }),
+      );
+    } catch (error) {
+      if (error !== ROLL_BACK) throw error;
     }
     return result;
   }
@@ -446,6 +539,33 @@ function cursorOf(after: string | null | undefined): string | null {
   return after;
 }
 
+/** Checks that an options argument is a plain object. */
+function optionsObject<T extends object>(options: T): T {
+  if (!isPlainObject(options)) throw badInput('options', 'must be an object');
+  return options;
+}
+
+function propagationOf(value: DeletePropagation | null | undefined, field: string): DeletePropagation {
+  if (value === null || value === undefined) return 'ORPHAN';
+  if (!PROPAGATIONS.includes(value)) throw badInput(field, `must be one of ${PROPAGATIONS.join(', ')}`);
+  return value;
+}
+
+/** A list of strings, each checked by `check`, or null when absent. */
+function optionalStringList(
+  value: readonly string[] | null | undefined,
+  field: string,
+  check: (item: string, field: string) => string | undefined,
+): string[] | null {
+  if (value === null || value === undefined) return null;
+  if (!Array.isArray(value)) throw badInput(field, 'must be a list of strings');
+  return value.map((item, i) => {
+    const checked = check(item, `${field}[${i}]`);
+    if (checked === undefined) throw badInput(`${field}[${i}]`, 'must be a string');
+    return checked;
+  });
+}
+
 function optionalVersion(value: number | null | undefined): number | null {
   return value === null || value === undefined ? null : normalizeVersion(value);
 }
@@ -515,6 +635,7 @@ function planOperation(operation: Operation, field: string): PlannedOperation {
         op: 'delete',
         ref: normalizeRef(operation.ref, `${field}.ref`),
         expectedVersion: optionalVersion(operation.expectedVersion),
+        propagation: propagationOf(operation.propagation, `${field}.propagation`),
       };
     case 'addRelationship':
     case 'deleteRelationship':
@@ -544,8 +665,12 @@ function runOperation(txn: WriteTxn, operation: PlannedOperation, field: string)
       return { op: operation.op, resource, changed };
     }
     case 'delete': {
-      const { deleted, removedRelationships } = txn.deleteResource(operation.ref, operation.expectedVersion);
-      return { op: 'delete', deleted, removedRelationships: removedRelationships.length };
+      const { deleted, dependents, removedRelationships } = txn.deleteCascade(
+        operation.ref,
+        operation.expectedVersion,
+        operation.propagation,
+      );
+      return { op: 'delete', deleted, dependents, removedRelationships: removedRelationships.length };
     }
     case 'addRelationship':
       return { op: 'addRelationship', ...txn.link(operation.content, `${field}.relationship`) };

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
 import { StoreError } from './errors.ts';
+import { cascadeDependents } from './graph.ts';
 import {
   decodeTripleKey,
   labelKey,
@@ -22,6 +23,7 @@ import {
 } from './keys.ts';
 import type { TypeRegistry } from './registry.ts';
 import type {
+  DeletePropagation,
   JsonObject,
   Relationship,
   RelationshipChange,
@@ -107,7 +109,46 @@ export class WriteTxn {
     const removedRelationships = this.#unlinkAll(ref);
     const deleted: Resource = { ...previous, deletedAt: this.#now, revision };
     this.#resourceChanges.push({ type: 'DELETED', revision, resource: deleted, previous });
-    return { deleted, removedRelationships };
+    return { deleted, previous, removedRelationships };
+  }
+
+  /**
+   * Deletes a resource and, unless `propagation` is ORPHAN, its transitive dependents without another
+   * live owner; every deleted resource takes its relationships with it. With `report: 'previous'` the
+   * resources are reported as they were before (for dry runs, whose transaction is rolled back).
+   */
+  deleteCascade(
+    ref: ResourceRef,
+    expectedVersion: number | null,
+    propagation: DeletePropagation,
+    report: 'deleted' | 'previous' = 'deleted',
+  ): { deleted: Resource; dependents: Resource[]; removedRelationships: Relationship[] } {
+    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: true };
+    const dependents = propagation === 'ORPHAN' ? [] : cascadeDependents(view, ref);
+    const removedRelationships: Relationship[] = [];
+    const deleteOne = (target: ResourceRef, version: number | null) => {
+      const result = this.deleteResource(target, version);
+      removedRelationships.push(...result.removedRelationships);
+      return result[report];
+    };
+    if (propagation === 'FOREGROUND') {
+      // The root's precondition is checked first, so a conflict is reported before any dependent.
+      const root = this.#dbs.resources.get(refKey(ref));
+      if (root && expectedVersion !== null && root.version !== expectedVersion)
+        throw versionConflict(ref, root);
+      const deletedDependents = dependents.reverse().map((dependent) => deleteOne(dependent, null));
+      return {
+        deleted: deleteOne(ref, expectedVersion),
+        dependents: deletedDependents,
+        removedRelationships,
+      };
+    }
+    const deleted = deleteOne(ref, expectedVersion);
+    return {
+      deleted,
+      dependents: dependents.map((dependent) => deleteOne(dependent, null)),
+      removedRelationships,
+    };
   }
 
   /** Adds a triplet, or updates its data; identical data changes nothing. */

@@ -130,14 +130,19 @@ export type Operation =
   | { readonly op: 'add'; readonly resource: ResourceInput }
   | { readonly op: 'update'; readonly resource: ResourceInput; readonly expectedVersion: number }
   | { readonly op: 'apply'; readonly resource: ResourceInput; readonly expectedVersion?: number | null }
-  | { readonly op: 'delete'; readonly ref: ResourceRefInput; readonly expectedVersion?: number | null }
+  | {
+      readonly op: 'delete';
+      readonly ref: ResourceRefInput;
+      readonly expectedVersion?: number | null;
+      readonly propagation?: DeletePropagation | null;
+    }
   | { readonly op: 'addRelationship'; readonly relationship: RelationshipInput }
   | { readonly op: 'deleteRelationship'; readonly relationship: RelationshipInput };
 
 /** The effect of one operation of a transaction, in order. */
 export type OperationResult =
   | { op: 'add' | 'update' | 'apply'; resource: Resource; changed: boolean }
-  | { op: 'delete'; deleted: Resource; removedRelationships: number }
+  | { op: 'delete'; deleted: Resource; dependents: Resource[]; removedRelationships: number }
   | { op: 'addRelationship'; relationship: Relationship; changed: boolean }
   | { op: 'deleteRelationship'; deleted: boolean };
 
@@ -148,10 +153,60 @@ export interface TransactionResult {
 }
 
 export interface DeleteResult {
+  /** The resource asked for, in its final state (`deletedAt` set). */
   deleted: Resource;
-  /** Relationships removed with it (where it was subject or object). */
+  /** Dependents removed by a cascading delete, in the order they were deleted (empty for ORPHAN). */
+  dependents: Resource[];
+  /** Relationships removed with them (where a deleted resource was subject or object). */
   removedRelationships: Relationship[];
+  /** The commit's revision; for a dry run, the revision the plan was computed at. */
   revision: number;
+  /** True when nothing was deleted because the call was a dry run. */
+  dryRun: boolean;
+}
+
+/**
+ * Kubernetes deletion propagation over OwnerReference edges. ORPHAN deletes only the resource (and
+ * its edges). BACKGROUND and FOREGROUND also delete every transitive dependent that has no other live
+ * owner, in the same commit; BACKGROUND deletes (and emits events for) the owner first, FOREGROUND the
+ * deepest dependents first.
+ */
+export type DeletePropagation = 'ORPHAN' | 'BACKGROUND' | 'FOREGROUND';
+
+export interface DeleteOptions {
+  readonly propagation?: DeletePropagation | null | undefined;
+  /** Compute what would be deleted and change nothing. */
+  readonly dryRun?: boolean | null | undefined;
+}
+
+/** Which edges a traversal follows from a node. */
+export type Direction = 'OUTGOING' | 'INCOMING' | 'BOTH';
+
+export interface TraverseOptions extends PageOptions {
+  readonly direction?: Direction | null | undefined;
+  /** Predicate types to follow (default: every type). */
+  readonly predicates?: readonly string[] | null | undefined;
+  /** Only report resources of these kinds (the walk still passes through every kind). */
+  readonly kinds?: readonly string[] | null | undefined;
+  /** Hops from the start (default 10, at most the store's `maxTraversalDepth`). */
+  readonly maxDepth?: number | null | undefined;
+}
+
+/** One resource reached by a traversal. */
+export interface TraversalStep {
+  ref: ResourceRef;
+  /** Null for a dangling ref: an edge names it but it is not stored. */
+  resource: Resource | null;
+  /** Hops from the start. */
+  depth: number;
+  /** The relationship that first reached it. */
+  via: Relationship;
+}
+
+export interface PathOptions {
+  readonly direction?: Direction | null | undefined;
+  readonly predicates?: readonly string[] | null | undefined;
+  readonly maxDepth?: number | null | undefined;
 }
 
 /** The result of a write that may have been a no-op. */
@@ -263,6 +318,10 @@ export interface StoreOptions {
   readonly retention?: RetentionOptions;
   /** Largest page a listing returns (default 10,000). */
   readonly maxPageSize?: number;
+  /** A traversal that reaches more nodes than this fails with LIMIT_EXCEEDED (default 10,000). */
+  readonly maxTraversalNodes?: number;
+  /** Largest `maxDepth` a traversal may ask for (default 50). */
+  readonly maxTraversalDepth?: number;
   /** Default bound of a watcher's queue (default 10,000 events). */
   readonly maxQueuedEvents?: number;
   /** LMDB map size in bytes (lmdb's default when omitted; the file grows as needed). */
@@ -309,11 +368,23 @@ export interface Store {
   relationships(pattern?: RelationshipPattern, page?: PageOptions): Page<Relationship>;
   /** Relationships of many patterns at one snapshot, each unpaged up to `limit` (for batched loads). */
   relationshipsMany(patterns: readonly RelationshipPattern[], limit?: number): Relationship[][];
+  /**
+   * Breadth-first walk from `start`: each distinct reachable resource once with its depth and the
+   * edge that first reached it, in a stable order, paged. Cycle-safe; bounded by `maxDepth` and the
+   * store's node limit (LIMIT_EXCEEDED).
+   */
+  traverse(start: ResourceRefInput, options?: TraverseOptions): Page<TraversalStep>;
+  /** A shortest path of relationships from `from` to `to`; [] when they are equal, null when unreachable. */
+  shortestPath(from: ResourceRefInput, to: ResourceRefInput, options?: PathOptions): Relationship[] | null;
 
   add(input: ResourceInput): Promise<WriteResult>;
   update(input: ResourceInput, expectedVersion: number): Promise<WriteResult>;
   apply(input: ResourceInput, expectedVersion?: number | null): Promise<WriteResult>;
-  delete(ref: ResourceRefInput, expectedVersion?: number | null): Promise<DeleteResult>;
+  delete(
+    ref: ResourceRefInput,
+    expectedVersion?: number | null,
+    options?: DeleteOptions,
+  ): Promise<DeleteResult>;
   addRelationships(inputs: readonly RelationshipInput[]): Promise<AddRelationshipsResult>;
   deleteRelationships(inputs: readonly RelationshipInput[]): Promise<DeleteRelationshipsResult>;
   transaction(operations: readonly Operation[]): Promise<TransactionResult>;

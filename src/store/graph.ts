@@ -1,0 +1,196 @@
+/**
+ * Graph algorithms over the triplet indexes: breadth-first traversal, shortest paths and the
+ * dependents a cascading delete removes. They work on term ids, so each visited node costs one prefix
+ * range read of one index (spo for outgoing edges, osp or pos for incoming ones) and nothing else.
+ *
+ * The functions only read; called inside a write transaction they see that transaction's state
+ * (pass `inTxn` so no uncommitted term reaches the term cache).
+ */
+import type { Databases, Terms } from './db.ts';
+import { StoreError } from './errors.ts';
+import { decodeTripleKey, prefixEnd, refKey, type TripleIds, tripleKey, triplePrefix } from './keys.ts';
+import { OWNER_REFERENCE } from './registry.ts';
+import type { Direction, Relationship, ResourceRef } from './types.ts';
+
+/** A validated traversal request. */
+export interface WalkOptions {
+  direction: Direction;
+  /** Predicate types to follow; null follows every type. */
+  predicates: readonly string[] | null;
+  maxDepth: number;
+  /** Stop with LIMIT_EXCEEDED once more than this many nodes were reached. */
+  maxNodes: number;
+  /** Stop the walk as soon as `stop(id)` is true for a reached node. */
+  stop?: (id: number) => boolean;
+  /** Stop (without error) once this many nodes were reached. */
+  enough?: number;
+}
+
+/** A node reached by a walk: its term id, depth, and the edge that first reached it. */
+export interface Reached {
+  id: number;
+  depth: number;
+  via: TripleIds;
+  /** Index in the walk of the node `via` came from (-1 for the start node). */
+  parent: number;
+}
+
+/** Read access the algorithms need. */
+export interface GraphView {
+  dbs: Databases;
+  terms: Terms;
+  inTxn: boolean;
+}
+
+/**
+ * Breadth-first walk from `start`: each distinct node once (the start excluded), in a stable order —
+ * by depth, then by the order edges are stored under their parent. Cycle-safe.
+ */
+export function walk(view: GraphView, start: ResourceRef, options: WalkOptions): Reached[] {
+  const startId = view.terms.refId(start);
+  if (startId === undefined) return [];
+  const predicateIds = predicateIdsOf(view, options.predicates);
+  if (predicateIds !== null && predicateIds.length === 0) return [];
+  const seen = new Set<number>([startId]);
+  const reached: Reached[] = [];
+  let frontier: { id: number; index: number }[] = [{ id: startId, index: -1 }];
+  for (let depth = 1; depth <= options.maxDepth && frontier.length > 0; depth++) {
+    const next: { id: number; index: number }[] = [];
+    for (const { id, index } of frontier) {
+      for (const { neighbour, via } of neighbours(view, id, options.direction, predicateIds)) {
+        if (seen.has(neighbour)) continue;
+        seen.add(neighbour);
+        reached.push({ id: neighbour, depth, via, parent: index });
+        if (reached.length > options.maxNodes) {
+          throw new StoreError('LIMIT_EXCEEDED', `traversal reached more than ${options.maxNodes} nodes`, {
+            field: 'maxNodes',
+          });
+        }
+        if (options.stop?.(neighbour) || reached.length >= (options.enough ?? Number.POSITIVE_INFINITY)) {
+          return reached;
+        }
+        next.push({ id: neighbour, index: reached.length - 1 });
+      }
+    }
+    frontier = next;
+  }
+  return reached;
+}
+
+/** The shortest path of edges from `from` to `to`, [] when they are the same, or null when unreachable. */
+export function shortestPath(
+  view: GraphView,
+  from: ResourceRef,
+  to: ResourceRef,
+  options: WalkOptions,
+): TripleIds[] | null {
+  const target = view.terms.refId(to);
+  if (refKey(from).equals(refKey(to))) return [];
+  if (target === undefined) return null;
+  const reached = walk(view, from, { ...options, stop: (id) => id === target });
+  const last = reached.at(-1);
+  if (last?.id !== target) return null;
+  const path: TripleIds[] = [];
+  for (let step: Reached | undefined = last; step; step = reached[step.parent]) path.unshift(step.via);
+  return path;
+}
+
+/** Edges leaving (`OUTGOING`), entering (`INCOMING`) or touching (`BOTH`) a node, in index order. */
+function* neighbours(
+  view: GraphView,
+  id: number,
+  direction: Direction,
+  predicateIds: readonly number[] | null,
+): Generator<{ neighbour: number; via: TripleIds }> {
+  if (direction !== 'INCOMING') {
+    for (const ids of scan(view, 'spo', predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]))) {
+      yield { neighbour: ids.o, via: ids };
+    }
+  }
+  if (direction !== 'OUTGOING') {
+    const incoming =
+      predicateIds === null
+        ? scan(view, 'osp', [[id]])
+        : scan(
+            view,
+            'pos',
+            predicateIds.map((p) => [p, id]),
+          );
+    for (const ids of incoming) yield { neighbour: ids.s, via: ids };
+  }
+}
+
+function* scan(view: GraphView, index: 'spo' | 'pos' | 'osp', prefixes: number[][]): Generator<TripleIds> {
+  for (const parts of prefixes) {
+    const prefix = triplePrefix(...parts);
+    for (const key of view.dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) })) {
+      yield decodeTripleKey(index, key);
+    }
+  }
+}
+
+function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): number[] | null {
+  if (predicates === null) return null;
+  const ids = predicates
+    .map((type) => view.terms.predicateId(type))
+    .filter((id): id is number => id !== undefined);
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/**
+ * The resources a cascading delete of `root` removes besides it: every transitive dependent over
+ * OwnerReference edges that has no live owner outside the deleted set (Kubernetes garbage-collector
+ * semantics). Dependents that are not stored are skipped. Returned in breadth-first order.
+ */
+export function cascadeDependents(view: GraphView, root: ResourceRef): ResourceRef[] {
+  const rootId = view.terms.refId(root);
+  const owner = view.terms.predicateId(OWNER_REFERENCE);
+  if (rootId === undefined || owner === undefined) return [];
+  const doomed = new Set<number>([rootId]);
+  const order: number[] = [];
+  let candidates = dependentsOf(view, [rootId], owner);
+  // A dependent owned by two doomed resources may be reached before its second owner is doomed, so
+  // candidates are re-examined until no more join the set.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const id of candidates) {
+      if (doomed.has(id) || !isStored(view, id) || hasLiveOwner(view, id, owner, doomed)) continue;
+      doomed.add(id);
+      order.push(id);
+      grew = true;
+    }
+    candidates = dependentsOf(view, [rootId, ...order], owner);
+  }
+  return order.map((id) => view.terms.ref(id, !view.inTxn));
+}
+
+function dependentsOf(view: GraphView, owners: readonly number[], owner: number): number[] {
+  const out: number[] = [];
+  for (const id of owners) for (const ids of scan(view, 'spo', [[id, owner]])) out.push(ids.o);
+  return out;
+}
+
+function hasLiveOwner(view: GraphView, id: number, owner: number, doomed: ReadonlySet<number>): boolean {
+  for (const ids of scan(view, 'pos', [[owner, id]])) {
+    if (!doomed.has(ids.s) && isStored(view, ids.s)) return true;
+  }
+  return false;
+}
+
+function isStored(view: GraphView, id: number): boolean {
+  return view.dbs.resources.get(refKey(view.terms.ref(id, !view.inTxn))) !== undefined;
+}
+
+/** Reads the relationship an edge stands for. */
+export function relationshipOf(view: GraphView, ids: TripleIds): Relationship {
+  const value = view.dbs.spo.get(tripleKey('spo', ids));
+  if (!value) throw new StoreError('NOT_FOUND', 'the relationship changed during the traversal');
+  return {
+    subject: { ...view.terms.ref(ids.s, !view.inTxn) },
+    predicate: { type: view.terms.predicate(ids.p, !view.inTxn), data: value.data },
+    object: { ...view.terms.ref(ids.o, !view.inTxn) },
+    createdAt: value.createdAt,
+    updatedAt: value.updatedAt,
+    revision: value.revision,
+  };
+}

@@ -1,0 +1,368 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type {
+  DeletePropagation,
+  RelationshipInput,
+  ResourceRef,
+  Store,
+  TraversalStep,
+  TraverseOptions,
+} from '../../src/store/index.ts';
+import { apps, codeOf, pod, take, tempStore } from './helpers.ts';
+
+const edge = (subject: ResourceRef, object: ResourceRef, type = 'Calls'): RelationshipInput => ({
+  subject,
+  predicate: { type },
+  object,
+});
+const owns = (owner: ResourceRef, dependent: ResourceRef): RelationshipInput => ({
+  subject: owner,
+  predicate: {
+    type: 'OwnerReference',
+    data: { kind: owner.kind, name: owner.name, uid: `uid-${owner.name}` },
+  },
+  object: dependent,
+});
+const names = (steps: readonly { ref: ResourceRef }[]) => steps.map((s) => s.ref.name);
+
+async function addAll(store: Store, refs: readonly ResourceRef[]): Promise<void> {
+  await store.transaction(refs.map((ref) => ({ op: 'add', resource: { ref, uid: `uid-${ref.name}` } })));
+}
+
+function allSteps(
+  store: Store,
+  start: ResourceRef,
+  options: TraverseOptions,
+  limit: number,
+): TraversalStep[] {
+  const out: TraversalStep[] = [];
+  let after: string | null = null;
+  do {
+    const page = store.traverse(start, { ...options, limit, after });
+    out.push(...page.items);
+    after = page.endCursor;
+  } while (after);
+  return out;
+}
+
+/** Deployment d owns ReplicaSets rs1 and rs2; rs1 owns p1 and p2, rs2 owns p3; p2 is also owned by rs3. */
+async function ownershipTree(store: Store) {
+  const d = apps('Deployment', 'd');
+  const [rs1, rs2, rs3] = ['rs1', 'rs2', 'rs3'].map((name) => apps('ReplicaSet', name)) as [
+    ResourceRef,
+    ResourceRef,
+    ResourceRef,
+  ];
+  const [p1, p2, p3] = ['p1', 'p2', 'p3'].map((name) => pod(name)) as [ResourceRef, ResourceRef, ResourceRef];
+  await addAll(store, [d, rs1, rs2, rs3, p1, p2, p3]);
+  await store.addRelationships([
+    owns(d, rs1),
+    owns(d, rs2),
+    owns(rs1, p1),
+    owns(rs1, p2),
+    owns(rs2, p3),
+    owns(rs3, p2),
+  ]);
+  return { d, rs1, rs2, rs3, p1, p2, p3 };
+}
+
+describe('traversal', () => {
+  it('should reach each node of a cycle once, breadth-first, with its depth and first edge', async () => {
+    const store = await tempStore();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => pod(name)) as ResourceRef[];
+    await addAll(store, [a!, b!, c!, d!]);
+    await store.addRelationships([edge(a!, b!), edge(b!, c!), edge(c!, a!), edge(c!, d!), edge(a!, c!)]);
+    const page = store.traverse(a!);
+    assert.deepEqual(names(page.items), ['b', 'c', 'd']);
+    assert.deepEqual(
+      page.items.map((s) => s.depth),
+      [1, 1, 2],
+    );
+    assert.equal(page.items[2]!.via.subject.name, 'c');
+    assert.equal(page.items[2]!.resource?.ref.name, 'd');
+    assert.equal(page.endCursor, null);
+  });
+
+  it('should report dangling refs with a null resource', async () => {
+    const store = await tempStore();
+    await addAll(store, [pod('a')]);
+    await store.addRelationships([edge(pod('a'), pod('ghost'))]);
+    const [step] = store.traverse(pod('a')).items;
+    assert.equal(step?.resource, null);
+    assert.deepEqual(step?.ref, pod('ghost'));
+  });
+
+  it('should stop at maxDepth and reject a depth above the cap', async () => {
+    const store = await tempStore({ maxTraversalDepth: 4 });
+    const chain = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'].map((name) => pod(name));
+    await store.addRelationships(chain.slice(1).map((ref, i) => edge(chain[i]!, ref)));
+    assert.deepEqual(names(store.traverse(chain[0]!, { maxDepth: 2 }).items), ['n1', 'n2']);
+    assert.deepEqual(names(store.traverse(chain[0]!).items), ['n1', 'n2', 'n3', 'n4'], 'defaults to the cap');
+    assert.equal(await codeOf(() => store.traverse(chain[0]!, { maxDepth: 5 })), 'BAD_USER_INPUT');
+    assert.equal(await codeOf(() => store.traverse(chain[0]!, { maxDepth: 0 })), 'BAD_USER_INPUT');
+  });
+
+  it('should fail with LIMIT_EXCEEDED rather than walk past the node limit', async () => {
+    const store = await tempStore({ maxTraversalNodes: 5 });
+    const hub = pod('hub');
+    await store.addRelationships([1, 2, 3, 4, 5].map((i) => edge(hub, pod(`s${i}`))));
+    assert.equal(store.traverse(hub).items.length, 5);
+    await store.addRelationships([edge(pod('s5'), pod('s6'))]);
+    assert.equal(await codeOf(() => store.traverse(hub)), 'LIMIT_EXCEEDED');
+    assert.equal(store.traverse(hub, { maxDepth: 1 }).items.length, 5, 'a shallower walk stays under it');
+  });
+
+  it('should page through a walk without gaps or repeats', async () => {
+    const store = await tempStore();
+    const root = pod('root');
+    const edges: RelationshipInput[] = [];
+    for (let i = 0; i < 6; i++) {
+      edges.push(edge(root, pod(`c${i}`)));
+      for (let j = 0; j < 4; j++) edges.push(edge(pod(`c${i}`), pod(`g${i}-${j}`)));
+    }
+    await store.addRelationships(edges);
+    const whole = store.traverse(root, { limit: 1000 }).items;
+    assert.equal(whole.length, 30);
+    for (const limit of [1, 7, 29, 30])
+      assert.deepEqual(allSteps(store, root, {}, limit), whole, `limit ${limit}`);
+    const first = store.traverse(root, { limit: 7 });
+    assert.equal(
+      await codeOf(() => store.traverse(root, { limit: 7, after: first.endCursor, maxDepth: 1 })),
+      'BAD_USER_INPUT',
+      'a cursor belongs to its traversal',
+    );
+  });
+
+  it('should filter reported kinds while walking through every kind', async () => {
+    const store = await tempStore();
+    const { d } = await ownershipTree(store);
+    assert.deepEqual(names(store.traverse(d, { kinds: ['Pod'] }).items), ['p1', 'p2', 'p3']);
+    assert.deepEqual(names(allSteps(store, d, { kinds: ['Pod'] }, 2)), ['p1', 'p2', 'p3']);
+  });
+
+  it('should follow only the given predicates and directions', async () => {
+    const store = await tempStore();
+    const { d, p2 } = await ownershipTree(store);
+    await store.addRelationships([edge(p2, pod('db'), 'Calls')]);
+    const down = names(store.traverse(d, { predicates: ['OwnerReference'] }).items);
+    assert.deepEqual(down, ['rs1', 'rs2', 'p1', 'p2', 'p3']);
+    assert.deepEqual(names(store.traverse(d).items), [...down, 'db']);
+    assert.deepEqual(names(store.traverse(p2, { direction: 'INCOMING' }).items), ['rs1', 'rs3', 'd']);
+    assert.deepEqual(names(store.traverse(pod('db'), { direction: 'BOTH', maxDepth: 2 }).items), [
+      'p2',
+      'rs1',
+      'rs3',
+    ]);
+    assert.deepEqual(store.traverse(d, { predicates: ['NoSuchType'] }).items, []);
+    assert.deepEqual(store.traverse(pod('unknown')).items, []);
+    assert.equal(await codeOf(() => store.traverse(d, { direction: 'SIDEWAYS' as never })), 'BAD_USER_INPUT');
+  });
+
+  it('should agree with a breadth-first search of a model graph', async () => {
+    const graphs = fc.sample(
+      fc
+        .array(fc.tuple(fc.nat(11), fc.nat(11)), { maxLength: 40 })
+        .map((pairs) => pairs.filter(([s, o]) => s !== o)),
+      { numRuns: 15, seed: 7 },
+    );
+    for (const pairs of graphs) {
+      const store = await tempStore();
+      if (pairs.length > 0)
+        await store.addRelationships(pairs.map(([s, o]) => edge(pod(`n${s}`), pod(`n${o}`))));
+      const distances = modelDistances(pairs, 0, 3);
+      const reached = store.traverse(pod('n0'), { maxDepth: 3, limit: 1000 }).items;
+      assert.deepEqual(
+        new Map(reached.map((s) => [Number(s.ref.name.slice(1)), s.depth])),
+        distances,
+        JSON.stringify(pairs),
+      );
+      for (const [target, distance] of distances) {
+        assert.equal(store.shortestPath(pod('n0'), pod(`n${target}`), { maxDepth: 3 })?.length, distance);
+      }
+      await store.close();
+    }
+  });
+});
+
+/** Hop distances from `start` within `maxDepth`, computed on the edge list. */
+function modelDistances(
+  pairs: readonly [number, number][],
+  start: number,
+  maxDepth: number,
+): Map<number, number> {
+  const distances = new Map<number, number>();
+  let frontier = [start];
+  for (let depth = 1; depth <= maxDepth; depth++) {
+    const next = new Set<number>();
+    for (const from of frontier) {
+      for (const [s, o] of pairs) if (s === from && o !== start && !distances.has(o)) next.add(o);
+    }
+    for (const id of next) distances.set(id, depth);
+    frontier = [...next];
+  }
+  return distances;
+}
+
+describe('shortest path', () => {
+  it('should return the shortest chain of relationships, [] to itself, null when unreachable', async () => {
+    const store = await tempStore();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => pod(name)) as ResourceRef[];
+    await store.addRelationships([edge(a!, b!), edge(b!, c!), edge(c!, d!), edge(b!, d!, 'Other')]);
+    const path = store.shortestPath(a!, d!);
+    assert.deepEqual(
+      path?.map((r) => [r.subject.name, r.predicate.type, r.object.name]),
+      [
+        ['a', 'Calls', 'b'],
+        ['b', 'Other', 'd'],
+      ],
+    );
+    assert.equal(store.shortestPath(a!, d!, { predicates: ['Calls'] })?.length, 3);
+    assert.equal(store.shortestPath(a!, d!, { maxDepth: 1 }), null);
+    assert.deepEqual(store.shortestPath(a!, a!), []);
+    assert.equal(store.shortestPath(d!, a!), null);
+    assert.equal(store.shortestPath(d!, a!, { direction: 'INCOMING' })?.length, 2);
+    assert.equal(store.shortestPath(a!, pod('nowhere')), null);
+  });
+});
+
+describe('cascading delete', () => {
+  it('should delete only the resource and its edges with ORPHAN', async () => {
+    const store = await tempStore();
+    const { d, rs1, rs2 } = await ownershipTree(store);
+    const result = await store.delete(d);
+    assert.equal(result.deleted.ref.name, 'd');
+    assert.deepEqual(result.dependents, []);
+    assert.equal(result.removedRelationships.length, 2);
+    assert.ok(store.get(rs1) && store.get(rs2));
+    assert.deepEqual(store.relationships({ subject: d }).items, []);
+    assert.deepEqual(store.checkIntegrity(), []);
+  });
+
+  for (const propagation of ['BACKGROUND', 'FOREGROUND'] as const) {
+    it(`should delete every dependent without another live owner with ${propagation}`, async () => {
+      const store = await tempStore();
+      const { d, p2, rs3 } = await ownershipTree(store);
+      const result = await store.delete(d, null, { propagation });
+      assert.deepEqual(result.dependents.map((r) => r.ref.name).sort(), ['p1', 'p3', 'rs1', 'rs2']);
+      assert.ok(store.get(p2), 'p2 keeps its other owner rs3');
+      assert.deepEqual(
+        store.relationships({ object: p2 }).items.map((r) => r.subject.name),
+        [rs3.name],
+      );
+      assert.deepEqual(
+        store
+          .list({})
+          .items.map((r) => r.ref.name)
+          .sort(),
+        ['p2', 'rs3'],
+      );
+      assert.deepEqual(store.checkIntegrity(), []);
+    });
+  }
+
+  it('should emit one DELETED event per deleted resource at one revision, in deletion order', async () => {
+    const orders: Record<string, string[]> = {};
+    for (const propagation of ['BACKGROUND', 'FOREGROUND'] as const) {
+      const store = await tempStore();
+      const { d } = await ownershipTree(store);
+      const watch = store.watch({ since: store.revision });
+      const result = await store.delete(d, null, { propagation });
+      const events = await take(watch[Symbol.asyncIterator](), 5);
+      assert.ok(events.every((e) => e.type === 'DELETED' && e.revision === result.revision));
+      orders[propagation] = events.map((e) => e.resource!.ref.name);
+      const relationshipEvents = await take(
+        store.watchRelationships({ since: result.revision - 1 })[Symbol.asyncIterator](),
+        result.removedRelationships.length,
+      );
+      assert.equal(relationshipEvents.length, 5, 'every removed triplet has its event');
+    }
+    assert.deepEqual(orders.BACKGROUND, ['d', 'rs1', 'rs2', 'p1', 'p3']);
+    assert.deepEqual(orders.FOREGROUND, ['p3', 'p1', 'rs2', 'rs1', 'd']);
+  });
+
+  it('should delete a dependent whose owners are all deleted in the same cascade', async () => {
+    const store = await tempStore();
+    const d = apps('Deployment', 'd');
+    const [a, b, shared] = [apps('ReplicaSet', 'a'), apps('ReplicaSet', 'b'), pod('shared')];
+    await addAll(store, [d, a, b, shared]);
+    // `shared` is reached through `a` before `b` joins the doomed set.
+    await store.addRelationships([owns(d, a), owns(a, shared), owns(d, b), owns(b, shared)]);
+    const result = await store.delete(d, null, { propagation: 'BACKGROUND' });
+    assert.deepEqual(result.dependents.map((r) => r.ref.name).sort(), ['a', 'b', 'shared']);
+    assert.equal(store.count(), 0);
+  });
+
+  it('should end on ownership cycles and skip dependents that are not stored', async () => {
+    const store = await tempStore();
+    const [a, b] = [apps('ReplicaSet', 'a'), pod('b')];
+    await addAll(store, [a, b]);
+    await store.addRelationships([owns(a, b), owns(b, a), owns(a, pod('ghost'))]);
+    const result = await store.delete(a, null, { propagation: 'FOREGROUND' });
+    assert.deepEqual(
+      result.dependents.map((r) => r.ref.name),
+      ['b'],
+    );
+    assert.equal(store.count(), 0);
+    assert.deepEqual(store.relationships().items, []);
+  });
+
+  for (const propagation of ['ORPHAN', 'BACKGROUND', 'FOREGROUND'] as DeletePropagation[]) {
+    it(`should report exactly what a ${propagation} delete removes in a dry run, changing nothing`, async () => {
+      const store = await tempStore();
+      const { d } = await ownershipTree(store);
+      const before = {
+        revision: store.revision,
+        resources: store.list({}).items,
+        edges: store.relationships().items,
+      };
+      const plan = await store.delete(d, 1, { propagation, dryRun: true });
+      assert.equal(plan.dryRun, true);
+      assert.equal(plan.revision, before.revision);
+      assert.equal(store.revision, before.revision);
+      assert.deepEqual(store.list({}).items, before.resources);
+      assert.deepEqual(store.relationships().items, before.edges);
+      assert.equal(plan.deleted.deletedAt, null, 'a dry run reports resources as they are');
+      const done = await store.delete(d, 1, { propagation });
+      assert.equal(done.dryRun, false);
+      assert.deepEqual(
+        [plan.deleted, ...plan.dependents].map((r) => r.ref.name),
+        [done.deleted, ...done.dependents].map((r) => r.ref.name),
+      );
+      assert.equal(plan.removedRelationships.length, done.removedRelationships.length);
+    });
+  }
+
+  it('should check existence and the version before a dry run or a cascade deletes anything', async () => {
+    const store = await tempStore();
+    const { d } = await ownershipTree(store);
+    const revision = store.revision;
+    assert.equal(
+      await codeOf(store.delete(d, 7, { propagation: 'FOREGROUND', dryRun: true })),
+      'VERSION_CONFLICT',
+    );
+    assert.equal(await codeOf(store.delete(d, 7, { propagation: 'FOREGROUND' })), 'VERSION_CONFLICT');
+    assert.equal(await codeOf(store.delete(pod('none'), null, { dryRun: true })), 'NOT_FOUND');
+    assert.equal(await codeOf(store.delete(d, null, { propagation: 'SOME' as never })), 'BAD_USER_INPUT');
+    assert.equal(await codeOf(store.delete(d, null, { dryRun: 'yes' as never })), 'BAD_USER_INPUT');
+    assert.equal(store.revision, revision);
+    assert.equal(store.count(), 7);
+  });
+
+  it('should cascade inside a transaction and roll the cascade back when a later operation fails', async () => {
+    const store = await tempStore();
+    const { d, p2 } = await ownershipTree(store);
+    const failed = await codeOf(
+      store.transaction([
+        { op: 'delete', ref: d, propagation: 'BACKGROUND' },
+        { op: 'update', resource: { ref: p2 }, expectedVersion: 9 },
+      ]),
+    );
+    assert.equal(failed, 'VERSION_CONFLICT');
+    assert.equal(store.count(), 7);
+    const { results } = await store.transaction([{ op: 'delete', ref: d, propagation: 'BACKGROUND' }]);
+    assert.equal(results[0]?.op === 'delete' && results[0].dependents.length, 4);
+    assert.equal(store.count(), 2);
+    assert.deepEqual(store.checkIntegrity(), []);
+  });
+});
