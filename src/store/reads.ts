@@ -125,8 +125,16 @@ export class Reader {
     return Array.from(range, ({ key, value }) => ({ ...decodeTypeCountKey(key), count: value }));
   }
 
-  /** One page of resources; `cursor` (from a previous page) pins the page to that page's revision. */
-  listResources(query: ResourceQuery, limit: number, cursor: string | null): Page<Resource> {
+  /**
+   * One page of resources; `cursor` (from a previous page) pins the page to that page's revision, and
+   * `at` reads the first page at an older revision.
+   */
+  listResources(
+    query: ResourceQuery,
+    limit: number,
+    cursor: string | null,
+    at: number | null = null,
+  ): Page<Resource> {
     const fingerprint = fingerprintOf([
       'resources',
       query.group,
@@ -135,7 +143,7 @@ export class Reader {
       query.namespace,
       JSON.stringify(query.selector.requirements),
     ]);
-    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
+    const position = positionOf(cursor, fingerprint, at);
     const revision = position?.revision ?? this.committedRevision();
     const overlay = position ? this.#resourceOverlay(query, position.revision) : null;
     const current = this.#currentResources(query, position?.key ?? null);
@@ -166,11 +174,16 @@ export class Reader {
     return count;
   }
 
-  /** One page of relationships matching a pattern. */
-  listRelationships(pattern: TriplePattern, limit: number, cursor: string | null): Page<Relationship> {
+  /** One page of relationships matching a pattern (paged and pinned like {@link listResources}). */
+  listRelationships(
+    pattern: TriplePattern,
+    limit: number,
+    cursor: string | null,
+    at: number | null = null,
+  ): Page<Relationship> {
     const plan = this.#triplePlan(pattern);
     const fingerprint = fingerprintOf(['relationships', plan.index, ...plan.terms.map(String)]);
-    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
+    const position = positionOf(cursor, fingerprint, at);
     const revision = position?.revision ?? this.committedRevision();
     const overlay = position ? this.#relationshipOverlay(pattern, plan.index, position.revision) : null;
     const current = this.#currentTriples(plan, position?.key ?? null);
@@ -484,6 +497,20 @@ function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerp
 }
 
 // --- cursors: base64url of "revision.key.fingerprint" ---------------------------------------------
+
+/** Where a page starts: after a cursor's key at its revision, or at the start at revision `at`. */
+function positionOf(
+  cursor: string | null,
+  fingerprint: string,
+  at: number | null,
+): { revision: number; key: Buffer | null } | null {
+  if (cursor === null) return at === null ? null : { revision: at, key: null };
+  const position = decodeCursor(cursor, fingerprint);
+  if (at !== null && at !== position.revision) {
+    throw badInput('atRevision', `differs from the revision of the cursor (${position.revision})`);
+  }
+  return position;
+}
 
 /** A short hash of a listing's parameters, carried in its cursors. */
 export function fingerprintOf(parts: ReadonlyArray<string | undefined>): string {

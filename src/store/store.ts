@@ -173,10 +173,11 @@ class LmdbStore implements Store {
       this.#resourceQuery(query),
       this.#limit(query.limit),
       cursorOf(query.after),
+      this.#atRevision(query.atRevision),
     );
   }
 
-  count(query: Omit<ListQuery, 'limit' | 'after'> = {}): number {
+  count(query: Omit<ListQuery, keyof PageOptions> = {}): number {
     this.#checkOpen();
     return this.#reader.countResources(this.#resourceQuery(query));
   }
@@ -192,6 +193,7 @@ class LmdbStore implements Store {
       triplePattern(pattern),
       this.#limit(page.limit),
       cursorOf(page.after),
+      this.#atRevision(page.atRevision),
     );
   }
 
@@ -460,6 +462,16 @@ class LmdbStore implements Store {
       );
     }
     return since;
+  }
+
+  #atRevision(value: number | null | undefined): number | null {
+    if (value === null || value === undefined) return null;
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw badInput('atRevision', 'must be a non-negative integer');
+    const committed = this.#reader.committedRevision();
+    if (value > committed)
+      throw badInput('atRevision', `revision ${value} is newer than the store (${committed})`);
+    return value;
   }
 
   #maxQueuedOf(value: number | undefined): number {

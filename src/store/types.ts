@@ -104,6 +104,11 @@ export interface PageOptions {
   /** Maximum items on the page (default 100, at most `maxPageSize`). */
   readonly limit?: number | null | undefined;
   readonly after?: string | null | undefined;
+  /**
+   * Read the listing as it was at this revision (at least the compacted revision, else
+   * REVISION_COMPACTED). Later pages follow their cursor's revision.
+   */
+  readonly atRevision?: number | null | undefined;
 }
 
 export interface ListQuery extends PageOptions {

@@ -173,6 +173,52 @@ describe('listing resources', () => {
     assert.equal(await codeOf(() => store.list({ limit: 1, after: page.endCursor })), 'REVISION_COMPACTED');
   });
 
+  it('should list resources and relationships as they were at an older revision', async () => {
+    const store = await tempStore();
+    for (let i = 0; i < 12; i++)
+      await store.add({ ref: pod(`p${i}`), labels: { app: i % 3 ? 'web' : 'db' } });
+    await store.addRelationships(
+      [1, 2, 3, 4].map((i) => ({ subject: pod('p0'), predicate: { type: 'Calls' }, object: pod(`p${i}`) })),
+    );
+    const at = store.revision;
+    const resourcesThen = listAll(store, { labelSelector: 'app=web' }, 100);
+    const edgesThen = store.relationships({ subject: pod('p0') }).items;
+    await store.delete(pod('p2'));
+    await store.update({ ref: pod('p4'), labels: { app: 'db' } }, 1);
+    await store.update({ ref: pod('p3'), labels: { app: 'web' } }, 1);
+    await store.add({ ref: pod('p20'), labels: { app: 'web' } });
+    await store.addRelationships([{ subject: pod('p0'), predicate: { type: 'Calls' }, object: pod('p9') }]);
+
+    for (const limit of [1, 4, 100]) {
+      const pages: Resource[] = [];
+      let after: string | null = null;
+      do {
+        const page = store.list({ labelSelector: 'app=web', limit, after, atRevision: after ? null : at });
+        assert.equal(page.revision, at);
+        pages.push(...page.items);
+        after = page.endCursor;
+      } while (after);
+      assert.deepEqual(pages, resourcesThen, `limit ${limit}`);
+    }
+    assert.deepEqual(store.relationships({ subject: pod('p0') }, { atRevision: at }).items, edgesThen);
+    assert.notDeepEqual(store.relationships({ subject: pod('p0') }).items, edgesThen);
+    assert.equal(await codeOf(() => store.list({ atRevision: store.revision + 1 })), 'BAD_USER_INPUT');
+    assert.equal(await codeOf(() => store.list({ atRevision: -1 })), 'BAD_USER_INPUT');
+    const page = store.list({ limit: 1, atRevision: at });
+    assert.equal(
+      await codeOf(() => store.list({ after: page.endCursor, atRevision: at - 1 })),
+      'BAD_USER_INPUT',
+    );
+  });
+
+  it('should fail a listing at a compacted revision with REVISION_COMPACTED', async () => {
+    const store = await tempStore({ retention: { minRevisions: 0, minAgeMs: 0, intervalMs: 0 } });
+    for (let i = 0; i < 3; i++) await store.add({ ref: pod(`p${i}`) });
+    await store.compact();
+    assert.equal(await codeOf(() => store.list({ atRevision: 1 })), 'REVISION_COMPACTED');
+    assert.equal(store.list({ atRevision: store.revision }).items.length, 3);
+  });
+
   it('should count stored types and drop a type when its last resource goes', async () => {
     const store = await tempStore();
     await store.add({ ref: pod('a') });
