@@ -1,0 +1,17 @@
+/** Every case, in the order `npm run bench` runs them. */
+import type { BenchCase } from '../lib/context.ts';
+import { importCase } from './import.ts';
+import { listCase, pointGetCase } from './reads.ts';
+import { relationshipsCase } from './relationships.ts';
+import { traverseCase } from './traverse.ts';
+import { writeCase } from './writes.ts';
+
+/** The cases: reads on the shared cluster first, then the cases that make their own stores. */
+export const CASES: readonly BenchCase[] = [
+  pointGetCase,
+  listCase,
+  relationshipsCase,
+  traverseCase,
+  writeCase,
+  importCase,
+];
