@@ -13,8 +13,11 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   AddResourceDocument,
+  AncestorsDocument,
   CreateWorkloadDocument,
+  DescendantsDocument,
   LinkDocument,
+  PreviewDeleteDocument,
   ResourceEventsDocument,
   type ResourceEventsSubscription,
   type ResourceRefInput,
@@ -126,6 +129,20 @@ export async function runExamples(url: string, log: (line: string) => void = con
     const pods = node.object?.relationships.edges.map((edge) => edge.node.objectRef.name) ?? [];
     log(`traverse: Deployment/web -> ${node.objectRef.kind}/${node.objectRef.name} -> ${pods.join(', ')}`);
   }
+
+  // Ownership: what the Deployment owns all the way down, what owns a Pod all the way up, and what
+  // deleting the Deployment would remove (a dry run: nothing changes).
+  const down = await execute(url, DescendantsDocument, { ref: apps('Deployment', 'web') });
+  const steps = down.resource?.descendants.edges.map(
+    ({ node }) => `${node.ref.kind}/${node.ref.name}@${node.depth}`,
+  );
+  log(`descendants: ${steps?.join(', ')}`);
+  const up = await execute(url, AncestorsDocument, { ref: pod('web-1-a') });
+  const owners = up.resource?.ancestors.edges.map(({ node }) => ` <- ${node.ref.kind}/${node.ref.name}`);
+  log(`ancestors: Pod/web-1-a${owners?.join('')}`);
+  const preview = await execute(url, PreviewDeleteDocument, { ref: apps('Deployment', 'web') });
+  const doomed = preview.deleteResource.deleted.map((resource) => resource.ref.name);
+  log(`delete preview (dry run): ${doomed.join(', ')}`);
 
   // Optimistic update: read the version, write at it, retry when someone else got there first.
   const target = pod('web-1-a');

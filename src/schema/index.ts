@@ -8,6 +8,7 @@ import './scalars.ts';
 import './resource.ts';
 import './predicate.ts';
 import './relationship.ts';
+import './traversal.ts';
 import './resource-mutations.ts';
 import './relationship-mutations.ts';
 import './transaction.ts';

@@ -7,19 +7,43 @@ import { builder } from './builder.ts';
 import { ResourceInputType, ResourceRefInputType, toResourceInput } from './inputs.ts';
 import { ResourceType } from './resource.ts';
 
+/** `enum DeletePropagation`: Kubernetes deletion propagation over OwnerReference edges. */
+export const DeletePropagationType = builder.enumType('DeletePropagation', {
+  description:
+    'What happens to the dependents of a deleted resource (the objects of its OwnerReference edges).',
+  values: {
+    ORPHAN: { description: 'Delete only the resource and its relationships; dependents stay.' },
+    BACKGROUND: {
+      description:
+        'Also delete every transitive dependent without another live owner, the resource first, in ' +
+        'the same commit.',
+    },
+    FOREGROUND: {
+      description: 'Like BACKGROUND, but the deepest dependents are deleted first and the resource last.',
+    },
+  } as const,
+});
+
 /** `type DeleteResult`. */
 export const DeleteResultType = builder.objectRef<DeleteResult>('DeleteResult').implement({
   fields: (t) => ({
     deleted: t.field({
       type: [ResourceType],
-      description: 'Final states, with `deletedAt` set.',
-      resolve: (result) => [result.deleted],
+      description:
+        'The resource asked for, then the dependents deleted with it in the order they were deleted. ' +
+        'Final states, with `deletedAt` set; for a dry run, the current states.',
+      resolve: (result) => [result.deleted, ...result.dependents],
     }),
     removedRelationships: t.int({
-      description: 'Relationships removed with the deleted resources.',
+      description: 'Relationships removed with the deleted resources (that would be, for a dry run).',
       resolve: (result) => result.removedRelationships.length,
     }),
-    revision: t.field({ type: 'Revision', resolve: (result) => result.revision }),
+    revision: t.field({
+      type: 'Revision',
+      description: 'The commit revision; for a dry run, the revision the plan was computed at.',
+      resolve: (result) => result.revision,
+    }),
+    dryRun: t.exposeBoolean('dryRun', { description: 'True when nothing was deleted: a dry run.' }),
   }),
 });
 
@@ -53,11 +77,17 @@ builder.mutationFields((t) => ({
   }),
   deleteResource: t.field({
     type: DeleteResultType,
-    description: 'Deletes a resource and every relationship it is part of, in one commit.',
+    description:
+      'Deletes a resource and every relationship it is part of and, with BACKGROUND or FOREGROUND ' +
+      'propagation, its dependents: all in one commit, one event per deleted resource. With ' +
+      '`dryRun`, reports what would be deleted and changes nothing.',
     args: {
       ref: t.arg({ type: ResourceRefInputType, required: true }),
       expectedVersion: t.arg.int(),
+      propagation: t.arg({ type: DeletePropagationType, defaultValue: 'ORPHAN' }),
+      dryRun: t.arg.boolean({ defaultValue: false }),
     },
-    resolve: (_root, { ref, expectedVersion }, context) => context.store.delete(ref, expectedVersion),
+    resolve: (_root, { ref, expectedVersion, propagation, dryRun }, context) =>
+      context.store.delete(ref, expectedVersion, { propagation, dryRun }),
   }),
 }));

@@ -13,6 +13,7 @@ import {
 } from './inputs.ts';
 import { RelationshipType } from './relationship.ts';
 import { ResourceType } from './resource.ts';
+import { DeletePropagationType } from './resource-mutations.ts';
 
 const UpdateOperationType = builder.inputType('UpdateResourceOperation', {
   fields: (t) => ({
@@ -32,6 +33,7 @@ const DeleteOperationType = builder.inputType('DeleteResourceOperation', {
   fields: (t) => ({
     ref: t.field({ type: ResourceRefInputType, required: true }),
     expectedVersion: t.int(),
+    propagation: t.field({ type: DeletePropagationType, defaultValue: 'ORPHAN' }),
   }),
 });
 
@@ -62,11 +64,8 @@ function toOperation(input: OperationArg): Operation {
     return { op: 'apply', resource: toResourceInput(resource), expectedVersion };
   }
   if (input.deleteResource) {
-    return {
-      op: 'delete',
-      ref: input.deleteResource.ref,
-      expectedVersion: input.deleteResource.expectedVersion,
-    };
+    const { ref, expectedVersion, propagation } = input.deleteResource;
+    return { op: 'delete', ref, expectedVersion, propagation };
   }
   if (input.addRelationship)
     return { op: 'addRelationship', relationship: toRelationshipInput(input.addRelationship) };
@@ -95,7 +94,14 @@ const ResourceDeletedType = builder.objectRef<Deleted>('ResourceDeleted').implem
       description: 'The final state, with `deletedAt` set.',
       resolve: (result) => result.deleted,
     }),
-    removedRelationships: t.exposeInt('removedRelationships'),
+    dependents: t.field({
+      type: [ResourceType],
+      description: 'Dependents deleted with it (BACKGROUND, FOREGROUND), in the order they were deleted.',
+      resolve: (result) => result.dependents,
+    }),
+    removedRelationships: t.exposeInt('removedRelationships', {
+      description: 'Relationships removed with the deleted resources.',
+    }),
   }),
 });
 

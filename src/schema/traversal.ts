@@ -1,0 +1,210 @@
+/**
+ * Ownership graphs: `Resource.traverse`, a breadth-first walk paged as a `TraversalConnection`; its
+ * shortcuts over `OwnerReference` edges (`owners`, `dependents`, `ancestors`, `descendants`); and
+ * `Resource.path`, a shortest path of relationships.
+ *
+ * Every walk runs in the store, bounded by `maxDepth` (at most the server's `maxTraversalDepth`, or
+ * BAD_USER_INPUT) and by the server's node limit (LIMIT_EXCEEDED). The one-hop shortcuts go through the
+ * execution's batched loaders, so asking for the owners of every listed pod costs two store reads.
+ */
+import {
+  type Direction,
+  invariant,
+  type Relationship,
+  type Resource,
+  type ResourceRef,
+  type Store,
+  type TraversalStep,
+  type TraverseOptions,
+} from '../store/index.ts';
+import { builder } from './builder.ts';
+import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import { ResourceRefInputType } from './inputs.ts';
+import { type Loaders, loadersOf } from './loaders.ts';
+import { DirectionType, RelationshipType } from './relationship.ts';
+import { ResourceRefType, ResourceType } from './resource.ts';
+
+/** The predicate type of Kubernetes ownership: the subject owns the object. */
+export const OWNER_REFERENCE = 'OwnerReference';
+
+/** The `maxDepth` a walk uses when a client gives none (the server may cap it lower). */
+const DEFAULT_MAX_DEPTH = 10;
+
+/** `type TraversalStep`: one resource reached by a walk. */
+export const TraversalStepType = builder.objectRef<TraversalStep>('TraversalStep').implement({
+  description: 'A resource reached by a traversal, with how far away it is and the edge that reached it.',
+  fields: (t) => ({
+    ref: t.field({
+      type: ResourceRefType,
+      description: 'Set even when the resource is not stored.',
+      resolve: (step) => ({ ...step.ref, uid: step.resource?.uid ?? null }),
+    }),
+    resource: t.field({
+      type: ResourceType,
+      nullable: true,
+      description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
+      resolve: (step) => step.resource,
+    }),
+    depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
+    via: t.field({
+      type: RelationshipType,
+      description: 'The relationship that first reached this resource.',
+      resolve: (step) => step.via,
+    }),
+  }),
+});
+
+/** `type TraversalConnection`. It has no `totalCount`: counting would walk the whole graph. */
+export const TraversalConnectionType = builder.connectionObject(
+  {
+    type: TraversalStepType,
+    name: 'TraversalConnection',
+    fields: (t) => ({
+      revision: t.field({
+        type: 'Revision',
+        description: 'The revision the page was read at.',
+        resolve: (connection) => connection.revision,
+      }),
+    }),
+  },
+  { name: 'TraversalEdge' },
+);
+
+/** Never called: `TraversalConnection` exposes no `totalCount`. */
+function uncounted(): never {
+  invariant(false, 'TraversalConnection has no totalCount');
+}
+
+/** Seeds the execution's resource loader with what a page already read, so `via` ends cost nothing. */
+function primeResources(loaders: Loaders, steps: readonly TraversalStep[]): void {
+  for (const step of steps) loaders.resource.prime(step.ref, step.resource);
+}
+
+/** Paging arguments and the walk's options, as a client sends them. */
+interface WalkArgs {
+  readonly direction?: Direction | null | undefined;
+  readonly predicates?: readonly string[] | null | undefined;
+  readonly kinds?: readonly string[] | null | undefined;
+  readonly maxDepth?: number | null | undefined;
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
+}
+
+/** One page of a walk from `start`, as a connection. */
+function traversalPage(
+  store: Store,
+  loaders: Loaders,
+  start: ResourceRef,
+  args: WalkArgs,
+): ConnectionResult<TraversalStep> {
+  const options: TraverseOptions = {
+    direction: args.direction,
+    predicates: args.predicates,
+    kinds: args.kinds,
+    maxDepth: args.maxDepth,
+    limit: pageLimit(args.first),
+    after: args.after,
+  };
+  const page = store.traverse(start, options);
+  primeResources(loaders, page.items);
+  return connectionFromPage(page, args.after, uncounted);
+}
+
+/** The stored resources at the other end of a resource's OwnerReference edges, one hop away. */
+async function ownershipNeighbours(
+  loaders: Loaders,
+  ref: ResourceRef,
+  direction: 'INCOMING' | 'OUTGOING',
+): Promise<Resource[]> {
+  const edges = await loaders.edges(undefined).load({ ref, direction, predicateType: OWNER_REFERENCE });
+  const ends = edges.map((edge: Relationship) => (direction === 'INCOMING' ? edge.subject : edge.object));
+  const resources = await Promise.all(ends.map((end) => loaders.resource.load(end)));
+  return resources.filter((resource): resource is Resource => resource !== null);
+}
+
+builder.objectFields(ResourceType, (t) => {
+  const maxDepthArg = () =>
+    t.arg.int({
+      defaultValue: DEFAULT_MAX_DEPTH,
+      description: "At most this many hops; above the server's limit is BAD_USER_INPUT.",
+    });
+  const kindsArg = () =>
+    t.arg.stringList({ description: 'Only report resources of these kinds; the walk passes through all.' });
+
+  /** A walk over OwnerReference edges, for `ancestors` and `descendants`. */
+  const ownershipWalk = (direction: 'INCOMING' | 'OUTGOING', description: string) =>
+    t.field({
+      type: TraversalConnectionType,
+      description,
+      args: { kinds: kindsArg(), maxDepth: maxDepthArg(), first: t.arg.int(), after: t.arg.string() },
+      resolve: (resource, args, context, info) =>
+        traversalPage(context.store, loadersOf(context, info), resource.ref, {
+          ...args,
+          direction,
+          predicates: [OWNER_REFERENCE],
+        }),
+    });
+
+  return {
+    traverse: t.field({
+      type: TraversalConnectionType,
+      description:
+        'Every resource reachable from this one, each once with its depth and the edge that first ' +
+        'reached it, breadth-first in a stable order. Cycle-safe. A walk that reaches more resources ' +
+        "than the server's limit fails with LIMIT_EXCEEDED; page with `first` and `after`.",
+      args: {
+        direction: t.arg({ type: DirectionType, defaultValue: 'OUTGOING' }),
+        predicates: t.arg.stringList({ description: 'Predicate types to follow (default: every type).' }),
+        kinds: kindsArg(),
+        maxDepth: maxDepthArg(),
+        first: t.arg.int(),
+        after: t.arg.string(),
+      },
+      resolve: (resource, args, context, info) =>
+        traversalPage(context.store, loadersOf(context, info), resource.ref, args),
+    }),
+    owners: t.field({
+      type: [ResourceType],
+      description:
+        'Stored resources that own this one (subjects of its incoming OwnerReference edges). Owners ' +
+        'that are not stored are left out; `relationships(direction: INCOMING)` shows their refs.',
+      resolve: (resource, _args, context, info) =>
+        ownershipNeighbours(loadersOf(context, info), resource.ref, 'INCOMING'),
+    }),
+    dependents: t.field({
+      type: [ResourceType],
+      description:
+        'Stored resources this one owns (objects of its outgoing OwnerReference edges). Dependents ' +
+        'that are not stored are left out.',
+      resolve: (resource, _args, context, info) =>
+        ownershipNeighbours(loadersOf(context, info), resource.ref, 'OUTGOING'),
+    }),
+    ancestors: ownershipWalk(
+      'INCOMING',
+      'Owners of this resource, their owners, and so on up, over OwnerReference edges.',
+    ),
+    descendants: ownershipWalk(
+      'OUTGOING',
+      'What this resource owns, and what that owns, all the way down over OwnerReference edges.',
+    ),
+    path: t.field({
+      type: [RelationshipType],
+      nullable: { list: true, items: false },
+      description:
+        'A shortest path of relationships from this resource to `to`: [] when `to` is this resource, ' +
+        'null when it cannot be reached within `maxDepth` hops.',
+      args: {
+        to: t.arg({ type: ResourceRefInputType, required: true }),
+        predicates: t.arg.stringList({ description: 'Predicate types to follow (default: every type).' }),
+        direction: t.arg({ type: DirectionType, defaultValue: 'OUTGOING' }),
+        maxDepth: maxDepthArg(),
+      },
+      resolve: (resource, args, context) =>
+        context.store.shortestPath(resource.ref, args.to, {
+          direction: args.direction,
+          predicates: args.predicates,
+          maxDepth: args.maxDepth,
+        }),
+    }),
+  };
+});
