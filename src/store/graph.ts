@@ -4,13 +4,22 @@
  * range read of one index (spo for outgoing edges, osp or pos for incoming ones) and nothing else.
  *
  * The functions only read; called inside a write transaction they see that transaction's state
- * (pass `inTxn` so no uncommitted term reaches the term cache).
+ * (pass `inTxn` so no uncommitted term reaches the term cache). Given a {@link PastGraph}, a walk sees
+ * the graph as it was at an older revision, so every page of a traversal reads one snapshot.
  */
 import type { Databases, Terms } from './db.ts';
 import { StoreError } from './errors.ts';
-import { decodeTripleKey, prefixEnd, refKey, type TripleIds, tripleKey, triplePrefix } from './keys.ts';
+import {
+  decodeTripleKey,
+  prefixEnd,
+  refKey,
+  type TripleIds,
+  type TripleIndex,
+  tripleKey,
+  triplePrefix,
+} from './keys.ts';
 import { OWNER_REFERENCE } from './registry.ts';
-import type { Direction, Relationship, ResourceRef } from './types.ts';
+import type { Direction, Relationship, Resource, ResourceRef } from './types.ts';
 
 /** A validated traversal request. */
 export interface WalkOptions {
@@ -22,8 +31,9 @@ export interface WalkOptions {
   maxNodes: number;
   /** Stop the walk as soon as `stop(id)` is true for a reached node. */
   stop?: (id: number) => boolean;
-  /** Stop (without error) once this many nodes were reached. */
+  /** Stop (without error) once this many nodes were reached (counting only those `counts` accepts). */
   enough?: number;
+  counts?: (id: number) => boolean;
 }
 
 /** A node reached by a walk: its term id, depth, and the edge that first reached it. */
@@ -40,6 +50,18 @@ export interface GraphView {
   dbs: Databases;
   terms: Terms;
   inTxn: boolean;
+  /** Read the graph as it was at an older revision. */
+  past?: PastGraph | null;
+}
+
+/** The graph at an older revision, as the changes since then (from the log) undo the current one. */
+export interface PastGraph {
+  /** Each triplet changed since (by spo key, hex), with its state then (null: it did not exist). */
+  readonly edges: ReadonlyMap<string, Relationship | null>;
+  /** Triplets that existed then and are gone now. */
+  readonly removed: readonly TripleIds[];
+  /** Each resource changed since (by ref key, hex), with its state then. */
+  readonly resources: ReadonlyMap<string, Resource | null>;
 }
 
 /**
@@ -53,6 +75,7 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
   if (predicateIds !== null && predicateIds.length === 0) return [];
   const seen = new Set<number>([startId]);
   const reached: Reached[] = [];
+  let counted = 0;
   let frontier: { id: number; index: number }[] = [{ id: startId, index: -1 }];
   for (let depth = 1; depth <= options.maxDepth && frontier.length > 0; depth++) {
     const next: { id: number; index: number }[] = [];
@@ -66,7 +89,8 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
             field: 'maxNodes',
           });
         }
-        if (options.stop?.(neighbour) || reached.length >= (options.enough ?? Number.POSITIVE_INFINITY)) {
+        if (options.counts?.(neighbour) ?? true) counted++;
+        if (options.stop?.(neighbour) || counted >= (options.enough ?? Number.POSITIVE_INFINITY)) {
           return reached;
         }
         next.push({ id: neighbour, index: reached.length - 1 });
@@ -123,10 +147,24 @@ function* neighbours(
 function* scan(view: GraphView, index: 'spo' | 'pos' | 'osp', prefixes: number[][]): Generator<TripleIds> {
   for (const parts of prefixes) {
     const prefix = triplePrefix(...parts);
-    for (const key of view.dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) })) {
-      yield decodeTripleKey(index, key);
-    }
+    const keys = view.dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) });
+    if (view.past) yield* pastScan(view.past, index, prefix, keys);
+    else for (const key of keys) yield decodeTripleKey(index, key);
   }
+}
+
+/** A prefix scan as it was: triplets added since left out, triplets removed since put back, in key order. */
+function pastScan(past: PastGraph, index: TripleIndex, prefix: Buffer, keys: Iterable<Buffer>): TripleIds[] {
+  const entries: { key: Buffer; ids: TripleIds }[] = [];
+  for (const key of keys) {
+    const ids = decodeTripleKey(index, key);
+    if (past.edges.get(tripleKey('spo', ids).toString('hex')) !== null) entries.push({ key, ids });
+  }
+  const restored = past.removed
+    .map((ids) => ({ key: tripleKey(index, ids), ids }))
+    .filter(({ key }) => key.subarray(0, prefix.length).equals(prefix));
+  if (restored.length === 0) return entries.map((e) => e.ids);
+  return [...entries, ...restored].sort((a, b) => Buffer.compare(a.key, b.key)).map((e) => e.ids);
 }
 
 function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): number[] | null {
@@ -140,34 +178,37 @@ function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): 
 /**
  * The resources a cascading delete of `root` removes besides it: every transitive dependent over
  * OwnerReference edges that has no live owner outside the deleted set (Kubernetes garbage-collector
- * semantics). Dependents that are not stored are skipped. Returned in breadth-first order.
+ * semantics). Dependents that are not stored are skipped. Returned in breadth-first order; each
+ * doomed resource's dependents are read once, so the cost grows with the edges of the deleted set.
+ * More than `maxNodes` dependents fail with LIMIT_EXCEEDED.
  */
-export function cascadeDependents(view: GraphView, root: ResourceRef): ResourceRef[] {
+export function cascadeDependents(view: GraphView, root: ResourceRef, maxNodes: number): ResourceRef[] {
   const rootId = view.terms.refId(root);
   const owner = view.terms.predicateId(OWNER_REFERENCE);
   if (rootId === undefined || owner === undefined) return [];
   const doomed = new Set<number>([rootId]);
   const order: number[] = [];
-  let candidates = dependentsOf(view, [rootId], owner);
-  // A dependent owned by two doomed resources may be reached before its second owner is doomed, so
-  // candidates are re-examined until no more join the set.
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const id of candidates) {
+  // A dependent with a live owner is passed over; if that owner is doomed later, the owner's own
+  // dependents are read and the dependent is examined again.
+  for (let next = 0, queue = [rootId]; next < queue.length; next++) {
+    for (const ids of scan(view, 'spo', [[queue[next]!, owner]])) {
+      const id = ids.o;
       if (doomed.has(id) || !isStored(view, id) || hasLiveOwner(view, id, owner, doomed)) continue;
       doomed.add(id);
       order.push(id);
-      grew = true;
+      queue.push(id);
+      if (order.length > maxNodes) {
+        throw new StoreError(
+          'LIMIT_EXCEEDED',
+          `a cascading delete would remove more than ${maxNodes} dependents`,
+          {
+            field: 'propagation',
+          },
+        );
+      }
     }
-    candidates = dependentsOf(view, [rootId, ...order], owner);
   }
   return order.map((id) => view.terms.ref(id, !view.inTxn));
-}
-
-function dependentsOf(view: GraphView, owners: readonly number[], owner: number): number[] {
-  const out: number[] = [];
-  for (const id of owners) for (const ids of scan(view, 'spo', [[id, owner]])) out.push(ids.o);
-  return out;
 }
 
 function hasLiveOwner(view: GraphView, id: number, owner: number, doomed: ReadonlySet<number>): boolean {
@@ -181,8 +222,10 @@ function isStored(view: GraphView, id: number): boolean {
   return view.dbs.resources.get(refKey(view.terms.ref(id, !view.inTxn))) !== undefined;
 }
 
-/** Reads the relationship an edge stands for. */
+/** Reads the relationship an edge stands for (as it was, for a past view). */
 export function relationshipOf(view: GraphView, ids: TripleIds): Relationship {
+  const then = view.past?.edges.get(tripleKey('spo', ids).toString('hex'));
+  if (then) return then;
   const value = view.dbs.spo.get(tripleKey('spo', ids));
   if (!value) throw new StoreError('NOT_FOUND', 'the relationship changed during the traversal');
   return {

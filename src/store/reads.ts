@@ -6,8 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
-import { badInput, StoreError } from './errors.ts';
-import { cascadeDependents, relationshipOf, shortestPath, type WalkOptions, walk } from './graph.ts';
+import { badInput, invariant, StoreError } from './errors.ts';
+import {
+  type GraphView,
+  type PastGraph,
+  relationshipOf,
+  shortestPath,
+  type WalkOptions,
+  walk,
+} from './graph.ts';
 import {
   decodeNsTypeKey,
   decodeTripleKey,
@@ -78,6 +85,12 @@ export function matchesPattern(pattern: TriplePattern, relationship: Relationshi
     (pattern.predicateType === undefined || pattern.predicateType === relationship.predicate.type) &&
     (pattern.object === undefined || sameRef(pattern.object, relationship.object))
   );
+}
+
+/** A resource as a past view saw it: its state then if it changed since, else `now`. */
+function resourceThen(past: PastGraph, ref: ResourceRef, now: Resource | null): Resource | null {
+  const then = past.resources.get(refKey(ref).toString('hex'));
+  return then === undefined ? now : then;
 }
 
 /** Ref equality. */
@@ -220,21 +233,17 @@ export class Reader {
     return Array.from(range, ({ value }) => value);
   }
 
-  /** Triplets leaving (`spo`) or entering (`pos` by predicate) a term, as ids, for traversals. */
-  neighbourIds(index: 'spo' | 'osp', id: number, predicateId?: number): TripleIds[] {
-    const prefix = predicateId === undefined ? triplePrefix(id) : triplePrefix(id, predicateId);
-    const keys = this.#dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) });
-    return Array.from(keys, (key) => decodeTripleKey(index, key));
-  }
-
-  /** One page of a breadth-first traversal (the walk is recomputed on the current graph per page). */
+  /**
+   * One page of a breadth-first traversal. Every page walks the graph as it was at the first page's
+   * revision (changes since are undone from the log), so pages neither skip nor repeat a node.
+   */
   traverse(
     start: ResourceRef,
     walkOptions: WalkOptions,
     kinds: ReadonlySet<string> | null,
     limit: number,
     cursor: string | null,
-  ) {
+  ): Page<TraversalStep> {
     const fingerprint = fingerprintOf([
       'traverse',
       refKey(start).toString('hex'),
@@ -243,18 +252,27 @@ export class Reader {
       JSON.stringify(kinds && [...kinds]),
       String(walkOptions.maxDepth),
     ]);
-    const offset = cursor === null ? 0 : readId(decodeCursor(cursor, fingerprint).key);
-    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
-    const reached = walk(view, start, { ...walkOptions, enough: kinds ? undefined : offset + limit + 1 });
-    const matching = kinds ? reached.filter((r) => kinds.has(this.#terms.ref(r.id).kind)) : reached;
+    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
+    const offset = position === null ? 0 : readId(position.key);
+    const revision = position?.revision ?? this.committedRevision();
+    const past = revision < this.committedRevision() ? this.#pastGraph(revision) : null;
+    const view: GraphView = { dbs: this.#dbs, terms: this.#terms, inTxn: false, past };
+    const isReported = kinds && ((id: number) => kinds.has(this.#terms.ref(id).kind));
+    const reached = walk(view, start, {
+      ...walkOptions,
+      enough: offset + limit + 1,
+      counts: isReported ?? undefined,
+    });
+    const matching = isReported ? reached.filter((r) => isReported(r.id)) : reached;
     const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep> => {
       const ref = { ...this.#terms.ref(r.id) };
+      const resource = past ? resourceThen(past, ref, this.get(ref)) : this.get(ref);
       return {
         key: tupleKey(offset + i + 1),
-        item: { ref, resource: this.get(ref), depth: r.depth, via: relationshipOf(view, r.via) },
+        item: { ref, resource, depth: r.depth, via: relationshipOf(view, r.via) },
       };
     });
-    return toPage(entries, limit, this.committedRevision(), fingerprint);
+    return toPage(entries, limit, revision, fingerprint);
   }
 
   /** A shortest path of relationships, [] from a node to itself, or null. */
@@ -263,12 +281,35 @@ export class Reader {
     return shortestPath(view, from, to, walkOptions)?.map((ids) => relationshipOf(view, ids)) ?? null;
   }
 
-  /** The dependents a cascading delete of `root` would remove, as stored now. */
-  cascade(root: ResourceRef): Resource[] {
-    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
-    return cascadeDependents(view, root)
-      .map((ref) => this.get(ref))
-      .filter((r): r is Resource => r !== null);
+  /** The graph at `revision`: the state then of every triplet and resource changed since. */
+  #pastGraph(revision: number): PastGraph {
+    const edges = new Map<string, Relationship | null>();
+    const resources = new Map<string, Resource | null>();
+    for (const entry of this.#logSince(revision)) {
+      for (const change of entry.relationships) {
+        const hex = tripleKey('spo', this.#tripleIdsOf(change.relationship)).toString('hex');
+        if (!edges.has(hex)) edges.set(hex, change.previous);
+      }
+      for (const change of entry.resources) {
+        const hex = refKey(change.resource.ref).toString('hex');
+        if (!resources.has(hex)) resources.set(hex, change.previous);
+      }
+    }
+    const removed: TripleIds[] = [];
+    for (const [hex, then] of edges) {
+      const key = Buffer.from(hex, 'hex');
+      if (then !== null && this.#dbs.spo.get(key) === undefined) removed.push(decodeTripleKey('spo', key));
+    }
+    return { edges, removed, resources };
+  }
+
+  /** Term ids of a logged relationship (its terms exist: they are never removed). */
+  #tripleIdsOf(relationship: Relationship): TripleIds {
+    const s = this.#terms.refId(relationship.subject);
+    const p = this.#terms.predicateId(relationship.predicate.type);
+    const o = this.#terms.refId(relationship.object);
+    invariant(s !== undefined && p !== undefined && o !== undefined, 'a logged relationship has term ids');
+    return { s, p, o };
   }
 
   // --- resources ----------------------------------------------------------------------------------

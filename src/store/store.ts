@@ -337,7 +337,7 @@ class LmdbStore implements Store {
     let entry: LogEntry | null = null;
     let result!: { value: T; revision: number };
     await this.#dbs.env.childTransaction(() => {
-      const txn = new WriteTxn(this.#dbs, this.#terms, this.#registry);
+      const txn = this.#newTxn();
       const value = work(txn);
       entry = txn.commit();
       result = { value, revision: txn.revision };
@@ -348,6 +348,10 @@ class LmdbStore implements Store {
       if (entry) this.#hub.publish(deepFreeze(entry));
     }
     return result;
+  }
+
+  #newTxn(): WriteTxn {
+    return new WriteTxn(this.#dbs, this.#terms, this.#registry, this.#maxTraversalNodes);
   }
 
   /**
@@ -361,7 +365,7 @@ class LmdbStore implements Store {
       await this.#track(
         this.#dbs.env.childTransaction(() => {
           const revision = this.#reader.committedRevision();
-          result = { value: work(new WriteTxn(this.#dbs, this.#terms, this.#registry)), revision };
+          result = { value: work(this.#newTxn()), revision };
           throw ROLL_BACK;
         }),
       );

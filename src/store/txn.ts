@@ -52,16 +52,19 @@ export class WriteTxn {
   readonly #dbs: Databases;
   readonly #terms: Terms;
   readonly #registry: TypeRegistry;
+  readonly #maxDependents: number;
   readonly #nowMs = Date.now();
   readonly #now = new Date(this.#nowMs).toISOString();
   #revision = 0;
   readonly #resourceChanges: ResourceChange[] = [];
   readonly #relationshipChanges: RelationshipChange[] = [];
 
-  constructor(dbs: Databases, terms: Terms, registry: TypeRegistry) {
+  /** `maxDependents` bounds the dependents one cascading delete may remove (LIMIT_EXCEEDED beyond). */
+  constructor(dbs: Databases, terms: Terms, registry: TypeRegistry, maxDependents: number) {
     this.#dbs = dbs;
     this.#terms = terms;
     this.#registry = registry;
+    this.#maxDependents = maxDependents;
   }
 
   /** The revision this transaction commits at, or the current one while it has changed nothing. */
@@ -114,8 +117,9 @@ export class WriteTxn {
 
   /**
    * Deletes a resource and, unless `propagation` is ORPHAN, its transitive dependents without another
-   * live owner; every deleted resource takes its relationships with it. With `report: 'previous'` the
-   * resources are reported as they were before (for dry runs, whose transaction is rolled back).
+   * live owner (LIMIT_EXCEEDED past the transaction's bound); every deleted resource takes its
+   * relationships with it. With `report: 'previous'` the resources are reported as they were before
+   * (for dry runs, whose transaction is rolled back).
    */
   deleteCascade(
     ref: ResourceRef,
@@ -124,7 +128,7 @@ export class WriteTxn {
     report: 'deleted' | 'previous' = 'deleted',
   ): { deleted: Resource; dependents: Resource[]; removedRelationships: Relationship[] } {
     const view = { dbs: this.#dbs, terms: this.#terms, inTxn: true };
-    const dependents = propagation === 'ORPHAN' ? [] : cascadeDependents(view, ref);
+    const dependents = propagation === 'ORPHAN' ? [] : cascadeDependents(view, ref, this.#maxDependents);
     const removedRelationships: Relationship[] = [];
     const deleteOne = (target: ResourceRef, version: number | null) => {
       const result = this.deleteResource(target, version);

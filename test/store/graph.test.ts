@@ -134,11 +134,62 @@ describe('traversal', () => {
     );
   });
 
+  it('should read every page of a traversal at the first page revision despite changes between pages', async () => {
+    const store = await tempStore();
+    const root = pod('root');
+    await addAll(store, [root, pod('a'), pod('b'), pod('c'), pod('d'), pod('x')]);
+    await store.addRelationships([
+      ...['a', 'b', 'c', 'd'].map((n) => edge(root, pod(n))),
+      edge(pod('c'), pod('x')),
+    ]);
+    const whole = store.traverse(root).items;
+    const first = store.traverse(root, { limit: 2 });
+    // Between pages: an edge already returned goes, an edge ahead goes, a new edge comes, a resource changes.
+    await store.deleteRelationships([edge(root, pod('a')), edge(pod('c'), pod('x'))]);
+    await store.addRelationships([edge(root, pod('e'))]);
+    await store.update({ ref: pod('d'), labels: { changed: 'yes' } }, 1);
+    await store.delete(pod('b'));
+    const rest: TraversalStep[] = [];
+    let after = first.endCursor;
+    while (after) {
+      const page = store.traverse(root, { limit: 2, after });
+      assert.equal(page.revision, first.revision);
+      rest.push(...page.items);
+      after = page.endCursor;
+    }
+    assert.deepEqual([...first.items, ...rest], whole);
+    assert.deepEqual(names(store.traverse(root).items), ['c', 'd', 'e']);
+  });
+
+  it('should fail a page whose first page revision was compacted away with REVISION_COMPACTED', async () => {
+    const store = await tempStore({ retention: { minRevisions: 0, minAgeMs: 0, intervalMs: 0 } });
+    await store.addRelationships(['a', 'b', 'c'].map((n) => edge(pod('root'), pod(n))));
+    const first = store.traverse(pod('root'), { limit: 1 });
+    await store.addRelationships([edge(pod('root'), pod('d'))]);
+    await store.compact();
+    assert.equal(
+      await codeOf(() => store.traverse(pod('root'), { limit: 1, after: first.endCursor })),
+      'REVISION_COMPACTED',
+    );
+  });
+
   it('should filter reported kinds while walking through every kind', async () => {
     const store = await tempStore();
     const { d } = await ownershipTree(store);
     assert.deepEqual(names(store.traverse(d, { kinds: ['Pod'] }).items), ['p1', 'p2', 'p3']);
     assert.deepEqual(names(allSteps(store, d, { kinds: ['Pod'] }, 2)), ['p1', 'p2', 'p3']);
+  });
+
+  it('should apply the node limit to what a page of reported kinds needs, as without kinds', async () => {
+    const store = await tempStore({ maxTraversalNodes: 4 });
+    const root = apps('Deployment', 'root');
+    await store.addRelationships(
+      [pod('p1'), pod('p2'), ...[1, 2, 3, 4].map((i) => apps('ReplicaSet', `r${i}`))].map((ref) =>
+        edge(root, ref),
+      ),
+    );
+    assert.deepEqual(names(store.traverse(root, { kinds: ['Pod'], limit: 1 }).items), ['p1']);
+    assert.equal(await codeOf(() => store.traverse(root, { kinds: ['Pod'] })), 'LIMIT_EXCEEDED');
   });
 
   it('should follow only the given predicates and directions', async () => {
@@ -291,6 +342,27 @@ describe('cascading delete', () => {
     const result = await store.delete(d, null, { propagation: 'BACKGROUND' });
     assert.deepEqual(result.dependents.map((r) => r.ref.name).sort(), ['a', 'b', 'shared']);
     assert.equal(store.count(), 0);
+  });
+
+  it('should cascade down a long ownership chain, and refuse one longer than the node limit', async () => {
+    const store = await tempStore({ maxTraversalNodes: 2999 });
+    const chain = Array.from({ length: 3001 }, (_, i) => pod(`c${i}`));
+    await addAll(store, chain);
+    await store.addRelationships(chain.slice(1).map((ref, i) => owns(chain[i]!, ref)));
+    const plan = await store.delete(chain[1]!, null, { propagation: 'BACKGROUND', dryRun: true });
+    assert.equal(plan.dependents.length, 2999);
+    assert.equal(
+      await codeOf(store.delete(chain[0]!, null, { propagation: 'BACKGROUND', dryRun: true })),
+      'LIMIT_EXCEEDED',
+    );
+    assert.equal(
+      await codeOf(store.delete(chain[0]!, null, { propagation: 'BACKGROUND' })),
+      'LIMIT_EXCEEDED',
+    );
+    assert.equal(store.count(), 3001, 'a refused cascade deletes nothing');
+    const done = await store.delete(chain[1]!, null, { propagation: 'FOREGROUND' });
+    assert.equal(done.dependents.length, 2999);
+    assert.deepEqual(names(store.list({}).items), ['c0']);
   });
 
   it('should end on ownership cycles and skip dependents that are not stored', async () => {
