@@ -81,6 +81,12 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/** Why the app should get no new work, or null when it is ready. */
+function unreadiness(store: Store, stopping: boolean): string | null {
+  if (stopping) return 'stopping';
+  return store.storage().full ? 'storage full: writes are refused' : null;
+}
+
 /** Creates the server; nothing listens until `start()`. */
 export function createApp(config: AppConfig): App {
   const owned = 'storeOptions' in config;
@@ -95,7 +101,9 @@ export function createApp(config: AppConfig): App {
       logging: config.logging ?? true,
     });
     const server = createServer((request, response) => {
-      if (!answerProbe(request, response, () => stopping === null)) void yoga(request, response);
+      if (!answerProbe(request, response, () => unreadiness(store, stopping !== null))) {
+        void yoga(request, response);
+      }
     });
     const websocket = attachWebSocket(server, yoga);
     try {

@@ -48,8 +48,9 @@ export interface Databases {
 
 /** Opens (creating when missing) the environment at `path`. */
 export function openDatabases(path: string, mapSize?: number): Databases {
-  // Never `noSync`, `useWritemap` or `mapAsync`: each can corrupt the file on a crash.
-  const env = open({ path, maxDbs: 20, ...(mapSize ? { mapSize } : {}) });
+  // Never `noSync`, `useWritemap` or `mapAsync`: each can corrupt the file on a crash. `path` is always
+  // a directory (lmdb-js would take a name with a dot, like `data.v2`, for a file).
+  const env = open({ path, noSubdir: false, maxDbs: 20, ...(mapSize ? { mapSize } : {}) });
   const structured = { keyEncoding: 'binary', sharedStructuresKey: STRUCTURES_KEY } as const;
   const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
   const counters = { keyEncoding: 'binary' } as const;

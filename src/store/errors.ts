@@ -26,6 +26,9 @@ export interface StoreErrorDetails {
   field?: string;
   /** BAD_USER_INPUT from schema validation: the validator's messages. */
   validationErrors?: string[];
+  /** STORAGE_FULL: free bytes on the store's disk, and the floor below which writes are refused. */
+  freeBytes?: number;
+  minFreeBytes?: number;
   /** Index of the failing operation inside a transaction. */
   operationIndex?: number;
 }

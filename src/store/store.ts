@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
+import { DiskGuard, isDiskFull } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
 import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
@@ -47,6 +48,7 @@ import type {
   ResourceEvent,
   ResourceInput,
   ResourceRefInput,
+  StorageStatus,
   Store,
   StoreOptions,
   TransactionResult,
@@ -74,6 +76,7 @@ import { EventHub, type InitialState, Watcher } from './watch.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
 const DEFAULT_TRAVERSAL_DEPTH = 10;
+const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
 const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
 const PROPAGATIONS: readonly DeletePropagation[] = ['ORPHAN', 'BACKGROUND', 'FOREGROUND'];
 /** Thrown inside a dry run's transaction to roll it back. */
@@ -112,6 +115,7 @@ class LmdbStore implements Store {
   readonly #maxTraversalNodes: number;
   readonly #maxTraversalDepth: number;
   readonly #maxQueued: number;
+  readonly #disk: DiskGuard;
   readonly #temporary: boolean;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #inflight = new Set<Promise<unknown>>();
@@ -131,6 +135,7 @@ class LmdbStore implements Store {
     this.#maxTraversalNodes = options.maxTraversalNodes ?? 10_000;
     this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
     this.#maxQueued = options.maxQueuedEvents ?? 10_000;
+    this.#disk = new DiskGuard(path, options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
     this.#temporary = options.inMemory === true;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#timer =
@@ -330,21 +335,27 @@ class LmdbStore implements Store {
   /** Runs `work` in its own child transaction of the next group commit; resolves once durable. */
   #write<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
     this.#checkOpen();
+    this.#disk.check();
     return this.#track(this.#commit(work));
   }
 
   async #commit<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
     let entry: LogEntry | null = null;
     let result!: { value: T; revision: number };
-    await this.#dbs.env.childTransaction(() => {
-      const txn = this.#newTxn();
-      const value = work(txn);
-      entry = txn.commit();
-      result = { value, revision: txn.revision };
-    });
+    try {
+      await this.#dbs.env.childTransaction(() => {
+        const txn = this.#newTxn();
+        const value = work(txn);
+        entry = txn.commit();
+        result = { value, revision: txn.revision };
+      });
+    } catch (error) {
+      throw isDiskFull(error) ? new StoreError('STORAGE_FULL', "the store's disk is full") : error;
+    }
     try {
       await this.#dbs.env.flushed;
     } finally {
+      // Committed and visible: watchers see it even if the flush failed and the write is not acknowledged.
       if (entry) this.#hub.publish(deepFreeze(entry));
     }
     return result;
@@ -486,6 +497,11 @@ class LmdbStore implements Store {
   }
 
   // --- lifecycle ----------------------------------------------------------------------------------
+
+  storage(): StorageStatus {
+    this.#checkOpen();
+    return this.#disk.status();
+  }
 
   checkIntegrity(): string[] {
     this.#checkOpen();

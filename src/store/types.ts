@@ -314,6 +314,16 @@ export interface RetentionOptions {
   readonly intervalMs?: number;
 }
 
+/** Free space of the store's file system, as the store last read it. */
+export interface StorageStatus {
+  /** Bytes available to the store's process. */
+  readonly freeBytes: number;
+  /** Writes fail with STORAGE_FULL below this many free bytes. */
+  readonly minFreeBytes: number;
+  /** True while writes are refused. */
+  readonly full: boolean;
+}
+
 export interface StoreOptions {
   /** Directory of the LMDB environment (created if missing). */
   readonly path?: string;
@@ -329,6 +339,11 @@ export interface StoreOptions {
   readonly maxTraversalDepth?: number;
   /** Default bound of a watcher's queue (default 10,000 events). */
   readonly maxQueuedEvents?: number;
+  /**
+   * Writes fail with STORAGE_FULL while the store's file system has fewer free bytes than this
+   * (default 64 MiB), so LMDB never runs out of disk mid-commit. Reads keep working.
+   */
+  readonly minFreeDiskBytes?: number;
   /** LMDB map size in bytes (lmdb's default when omitted; the file grows as needed). */
   readonly mapSize?: number;
   /** Called with failures of background work (log compaction); ignored by default. */
@@ -397,6 +412,8 @@ export interface Store {
   watch(options?: WatchOptions): Watch<ResourceEvent>;
   watchRelationships(options?: RelationshipWatchOptions): Watch<RelationshipEvent>;
 
+  /** Free space of the store's disk and whether writes are refused for lack of it. */
+  storage(): StorageStatus;
   /**
    * Recomputes every index from the primary data and returns each inconsistency found (none when the
    * store is sound). Reads the whole store: for tests and maintenance, not request paths.

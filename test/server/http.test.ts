@@ -60,6 +60,28 @@ describe('server', () => {
     }
   });
 
+  it('should report not ready and refuse writes with STORAGE_FULL while the disk is below its floor', async () => {
+    const server = await startServer({ storeOptions: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER } });
+    try {
+      const origin = new URL(server.url).origin;
+      const ready = await fetch(`${origin}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(await ready.json(), {
+        status: 'unavailable',
+        reason: 'storage full: writes are refused',
+      });
+      assert.equal((await fetch(`${origin}/healthz`)).status, 200, 'the process is still alive');
+      const write = await server.request(
+        'mutation { addResource(input: { ref: { version: "v1", kind: "Pod", name: "p" } }) { version } }',
+      );
+      assert.equal(write.errors?.[0]?.extensions?.code, 'STORAGE_FULL');
+      const read = await server.request('{ revision resources { totalCount } }');
+      assert.equal(read.errors, undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('should close websockets on stop and leave a caller-owned store open', async () => {
     const store = await openStore({ inMemory: true });
     const app = createApp({ store, port: 0, logging: false });

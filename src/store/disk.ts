@@ -1,0 +1,63 @@
+/**
+ * The free-space guard. LMDB answers a full disk with a failed commit (ENOSPC) and, in lmdb-js, often
+ * a native abort after it; so the store refuses writes with STORAGE_FULL while the free space of its
+ * file system is below a floor, and never lets LMDB reach the end of the disk.
+ *
+ * Free space is read with `statfs`: at most every {@link RELAXED_INTERVAL_MS} while there is plenty
+ * of room, and before every write once it is within {@link CLOSE_FACTOR}× the floor.
+ */
+import { statfsSync } from 'node:fs';
+import { StoreError } from './errors.ts';
+import type { StorageStatus } from './types.ts';
+
+/** How often free space is read while it is well above the floor. */
+const RELAXED_INTERVAL_MS = 250;
+/** Below this multiple of the floor, free space is read before every write. */
+const CLOSE_FACTOR = 4;
+
+/** Watches the free space of the file system holding `path`. */
+export class DiskGuard {
+  readonly #path: string;
+  readonly #minFreeBytes: number;
+  #freeBytes = Number.POSITIVE_INFINITY;
+  #readAt = Number.NEGATIVE_INFINITY;
+
+  constructor(path: string, minFreeBytes: number) {
+    this.#path = path;
+    this.#minFreeBytes = minFreeBytes;
+  }
+
+  /** The current status (reads free space again when the last reading is stale). */
+  status(): StorageStatus {
+    const now = Date.now();
+    const close = this.#freeBytes < this.#minFreeBytes * CLOSE_FACTOR;
+    if (close || now - this.#readAt >= RELAXED_INTERVAL_MS) {
+      const stats = statfsSync(this.#path);
+      this.#freeBytes = stats.bavail * stats.bsize;
+      this.#readAt = now;
+    }
+    return {
+      freeBytes: this.#freeBytes,
+      minFreeBytes: this.#minFreeBytes,
+      full: this.#freeBytes < this.#minFreeBytes,
+    };
+  }
+
+  /** Throws STORAGE_FULL when a write must be refused. */
+  check(): void {
+    const { freeBytes, minFreeBytes, full } = this.status();
+    if (full) {
+      throw new StoreError(
+        'STORAGE_FULL',
+        `the store's disk has ${freeBytes} bytes free, below the floor of ${minFreeBytes}: writes are refused until space is freed`,
+        { freeBytes, minFreeBytes },
+      );
+    }
+  }
+}
+
+/** True for the error of a commit that ran out of disk space. */
+export function isDiskFull(error: unknown): boolean {
+  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
+  return code === 'ENOSPC' || code === 28 || errno === 28 || errno === -28;
+}
