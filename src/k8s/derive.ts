@@ -16,13 +16,20 @@
  * name, in the dependent's namespace unless that kind is cluster-scoped. Edges to Nodes, claims and
  * volumes absent from the dump are dangling too: a store allows relationships to resources it lacks.
  */
-import { badInput, type JsonObject, type RelationshipInput, type ResourceRef } from '../store/index.ts';
+import {
+  badInput,
+  type JsonObject,
+  OWNER_REFERENCE,
+  POD_NODE_BINDING,
+  type RelationshipInput,
+  type ResourceRef,
+} from '../store/index.ts';
 import { isObject, type KubeObject, nonEmptyString as nonEmpty, splitApiVersion } from './objects.ts';
 
 /** The predicate types the importer writes. */
 export const PREDICATES = {
-  ownerReference: 'OwnerReference',
-  podNodeBinding: 'PodNodeBinding',
+  ownerReference: OWNER_REFERENCE,
+  podNodeBinding: POD_NODE_BINDING,
   podVolumeClaim: 'PodVolumeClaim',
   volumeClaimBinding: 'VolumeClaimBinding',
   serviceSelector: 'ServiceSelector',

@@ -2,11 +2,17 @@
  * Predicates, the typed labels of relationships: the built-in `OwnerReference` and `PodNodeBinding`,
  * and `GenericPredicate` for every other type.
  */
-import { invariant, type JsonObject, type Predicate } from '../store/index.ts';
+import {
+  invariant,
+  type JsonObject,
+  OWNER_REFERENCE,
+  POD_NODE_BINDING,
+  type Predicate,
+} from '../store/index.ts';
 import { builder } from './builder.ts';
 
-/** The predicate types with a GraphQL type of their own. */
-const BUILT_IN = { OwnerReference: 'OwnerReference', PodNodeBinding: 'PodNodeBinding' } as const;
+/** The predicate types with a GraphQL type of their own, and the name of that type. */
+const BUILT_IN = { [OWNER_REFERENCE]: 'OwnerReference', [POD_NODE_BINDING]: 'PodNodeBinding' } as const;
 
 function optional<T extends 'string' | 'boolean'>(
   data: JsonObject | null,

@@ -10,6 +10,7 @@
 import {
   type Direction,
   invariant,
+  OWNER_REFERENCE,
   type Relationship,
   type Resource,
   type ResourceRef,
@@ -23,9 +24,6 @@ import { ResourceRefInputType } from './inputs.ts';
 import { type Loaders, loadersOf } from './loaders.ts';
 import { DirectionType, RelationshipType } from './relationship.ts';
 import { ResourceRefType, ResourceType } from './resource.ts';
-
-/** The predicate type of Kubernetes ownership: the subject owns the object. */
-export const OWNER_REFERENCE = 'OwnerReference';
 
 /** The `maxDepth` a walk uses when a client gives none (the server may cap it lower). */
 const DEFAULT_MAX_DEPTH = 10;
