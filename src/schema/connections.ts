@@ -44,12 +44,22 @@ export function connectionFromPage<T>(
   count: () => number | Promise<number>,
 ): ConnectionResult<T> {
   return {
-    edges: page.items.map((node, index) => ({ cursor: page.cursors[index] ?? '', node })),
+    edges: page.items.map((node, index) => ({
+      get cursor() {
+        return page.cursorAt(index);
+      },
+      node,
+    })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: after != null,
-      startCursor: page.cursors[0] ?? null,
-      endCursor: page.endCursor ?? page.cursors.at(-1) ?? null,
+      // Cursors are made only for clients that ask for them.
+      get startCursor() {
+        return page.items.length > 0 ? page.cursorAt(0) : null;
+      },
+      get endCursor() {
+        return page.endCursor ?? (page.items.length > 0 ? page.cursorAt(page.items.length - 1) : null);
+      },
     },
     revision: page.revision,
     totalCount: memo(count),

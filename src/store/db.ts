@@ -94,6 +94,8 @@ export class Terms {
   #refs = new Map<number, ResourceRef>();
   #previousRefs = new Map<number, ResourceRef>();
   readonly #preds = new Map<number, string>();
+  /** Predicate types are few: every committed one is cached. */
+  readonly #predIds = new Map<string, number>();
   readonly #cacheSize: number;
 
   constructor(dbs: Databases, cacheSize = 200_000) {
@@ -106,9 +108,13 @@ export class Terms {
     return this.#dbs.refIds.get(refKey(ref));
   }
 
-  /** Id of a predicate type, or undefined when never used. */
-  predicateId(type: string): number | undefined {
-    return this.#dbs.predIds.get(tupleKey(type));
+  /** Id of a predicate type, or undefined when never used (`remember` as for {@link Terms.ref}). */
+  predicateId(type: string, remember = true): number | undefined {
+    const cached = this.#predIds.get(type);
+    if (cached !== undefined) return cached;
+    const id = this.#dbs.predIds.get(tupleKey(type));
+    if (id !== undefined && remember) this.#predIds.set(type, id);
+    return id;
   }
 
   /**
@@ -150,6 +156,8 @@ export class Terms {
 
   /** Inside a write transaction: the id of a predicate type, allocated when new. */
   ensurePredicateId(type: string): number {
+    const cached = this.#predIds.get(type);
+    if (cached !== undefined) return cached;
     const key = tupleKey(type);
     const existing = this.#dbs.predIds.get(key);
     if (existing !== undefined) return existing;

@@ -7,7 +7,7 @@
  * (pass `inTxn` so no uncommitted term reaches the term cache). Given a {@link PastGraph}, a walk sees
  * the graph as it was at an older revision, so every page of a traversal reads one snapshot.
  */
-import type { Databases, Terms } from './db.ts';
+import type { Databases, RelationshipValue, Terms } from './db.ts';
 import { StoreError } from './errors.ts';
 import {
   decodeTripleKey,
@@ -36,11 +36,17 @@ export interface WalkOptions {
   counts?: (id: number) => boolean;
 }
 
+/** A triplet by its term ids, with its stored value when the scan read it. */
+export interface Edge {
+  ids: TripleIds;
+  value?: RelationshipValue | undefined;
+}
+
 /** A node reached by a walk: its term id, depth, and the edge that first reached it. */
 export interface Reached {
   id: number;
   depth: number;
-  via: TripleIds;
+  via: Edge;
   /** Index in the walk of the node `via` came from (-1 for the start node). */
   parent: number;
 }
@@ -107,14 +113,14 @@ export function shortestPath(
   from: ResourceRef,
   to: ResourceRef,
   options: WalkOptions,
-): TripleIds[] | null {
+): Edge[] | null {
   const target = view.terms.refId(to);
   if (refKey(from).equals(refKey(to))) return [];
   if (target === undefined) return null;
   const reached = walk(view, from, { ...options, stop: (id) => id === target });
   const last = reached.at(-1);
   if (last?.id !== target) return null;
-  const path: TripleIds[] = [];
+  const path: Edge[] = [];
   for (let step: Reached | undefined = last; step; step = reached[step.parent]) path.unshift(step.via);
   return path;
 }
@@ -125,52 +131,65 @@ function* neighbours(
   id: number,
   direction: Direction,
   predicateIds: readonly number[] | null,
-): Generator<{ neighbour: number; via: TripleIds }> {
+): Generator<{ neighbour: number; via: Edge }> {
   if (direction !== 'INCOMING') {
-    for (const ids of scan(view, 'spo', predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]))) {
-      yield { neighbour: ids.o, via: ids };
-    }
+    const prefixes = predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]);
+    for (const edge of edges(view, 'spo', prefixes, true)) yield { neighbour: edge.ids.o, via: edge };
   }
   if (direction !== 'OUTGOING') {
     const incoming =
       predicateIds === null
-        ? scan(view, 'osp', [[id]])
-        : scan(
+        ? edges(view, 'osp', [[id]], true)
+        : edges(
             view,
             'pos',
             predicateIds.map((p) => [p, id]),
+            true,
           );
-    for (const ids of incoming) yield { neighbour: ids.s, via: ids };
+    for (const edge of incoming) yield { neighbour: edge.ids.s, via: edge };
   }
 }
 
-function* scan(view: GraphView, index: 'spo' | 'pos' | 'osp', prefixes: number[][]): Generator<TripleIds> {
+/** The triplets under each prefix of an index, in key order; with their values if `withValues`. */
+function* edges(
+  view: GraphView,
+  index: TripleIndex,
+  prefixes: number[][],
+  withValues: boolean,
+): Generator<Edge> {
   for (const parts of prefixes) {
     const prefix = triplePrefix(...parts);
-    const keys = view.dbs[index].getKeys({ start: prefix, end: prefixEnd(prefix) });
-    if (view.past) yield* pastScan(view.past, index, prefix, keys);
-    else for (const key of keys) yield decodeTripleKey(index, key);
+    const range = { start: prefix, end: prefixEnd(prefix) };
+    const found: Iterable<Edge> = withValues
+      ? view.dbs[index].getRange(range).map(({ key, value }) => ({ ids: decodeTripleKey(index, key), value }))
+      : view.dbs[index].getKeys(range).map((key) => ({ ids: decodeTripleKey(index, key) }));
+    if (view.past) yield* pastEdges(view.past, index, prefix, found);
+    else yield* found;
   }
+}
+
+/** Term ids of the triplets under each prefix of an index, in key order. */
+function* scan(view: GraphView, index: TripleIndex, prefixes: number[][]): Generator<TripleIds> {
+  for (const edge of edges(view, index, prefixes, false)) yield edge.ids;
 }
 
 /** A prefix scan as it was: triplets added since left out, triplets removed since put back, in key order. */
-function pastScan(past: PastGraph, index: TripleIndex, prefix: Buffer, keys: Iterable<Buffer>): TripleIds[] {
-  const entries: { key: Buffer; ids: TripleIds }[] = [];
-  for (const key of keys) {
-    const ids = decodeTripleKey(index, key);
-    if (past.edges.get(tripleKey('spo', ids).toString('hex')) !== null) entries.push({ key, ids });
-  }
+function pastEdges(past: PastGraph, index: TripleIndex, prefix: Buffer, found: Iterable<Edge>): Edge[] {
+  const kept = [...found].filter(
+    (edge) => past.edges.get(tripleKey('spo', edge.ids).toString('hex')) !== null,
+  );
   const restored = past.removed
-    .map((ids) => ({ key: tripleKey(index, ids), ids }))
-    .filter(({ key }) => key.subarray(0, prefix.length).equals(prefix));
-  if (restored.length === 0) return entries.map((e) => e.ids);
-  return [...entries, ...restored].sort((a, b) => Buffer.compare(a.key, b.key)).map((e) => e.ids);
+    .filter((ids) => tripleKey(index, ids).subarray(0, prefix.length).equals(prefix))
+    .map((ids) => ({ ids }));
+  if (restored.length === 0) return kept;
+  const keyOf = (edge: Edge) => tripleKey(index, edge.ids);
+  return [...kept, ...restored].sort((a, b) => Buffer.compare(keyOf(a), keyOf(b)));
 }
 
 function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): number[] | null {
   if (predicates === null) return null;
   const ids = predicates
-    .map((type) => view.terms.predicateId(type))
+    .map((type) => view.terms.predicateId(type, !view.inTxn))
     .filter((id): id is number => id !== undefined);
   return [...new Set(ids)].sort((a, b) => a - b);
 }
@@ -184,7 +203,7 @@ function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): 
  */
 export function cascadeDependents(view: GraphView, root: ResourceRef, maxNodes: number): ResourceRef[] {
   const rootId = view.terms.refId(root);
-  const owner = view.terms.predicateId(OWNER_REFERENCE);
+  const owner = view.terms.predicateId(OWNER_REFERENCE, !view.inTxn);
   if (rootId === undefined || owner === undefined) return [];
   const doomed = new Set<number>([rootId]);
   const order: number[] = [];
@@ -222,11 +241,11 @@ function isStored(view: GraphView, id: number): boolean {
   return view.dbs.resources.get(refKey(view.terms.ref(id, !view.inTxn))) !== undefined;
 }
 
-/** Reads the relationship an edge stands for (as it was, for a past view). */
-export function relationshipOf(view: GraphView, ids: TripleIds): Relationship {
+/** The relationship an edge stands for (as it was, for a past view). */
+export function relationshipOf(view: GraphView, { ids, value: scanned }: Edge): Relationship {
   const then = view.past?.edges.get(tripleKey('spo', ids).toString('hex'));
   if (then) return then;
-  const value = view.dbs.spo.get(tripleKey('spo', ids));
+  const value = scanned ?? view.dbs.spo.get(tripleKey('spo', ids));
   if (!value) throw new StoreError('NOT_FOUND', 'the relationship changed during the traversal');
   return {
     subject: { ...view.terms.ref(ids.s, !view.inTxn) },

@@ -4,7 +4,6 @@
  * are read "as of" the first page's revision by overlaying the change log on the current state, the
  * way a Kubernetes continue token reads a consistent list (and, like one, it expires with compaction).
  */
-import { createHash } from 'node:crypto';
 import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
 import { badInput, invariant, StoreError } from './errors.ts';
 import {
@@ -278,7 +277,7 @@ export class Reader {
   /** A shortest path of relationships, [] from a node to itself, or null. */
   path(from: ResourceRef, to: ResourceRef, walkOptions: WalkOptions): Relationship[] | null {
     const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
-    return shortestPath(view, from, to, walkOptions)?.map((ids) => relationshipOf(view, ids)) ?? null;
+    return shortestPath(view, from, to, walkOptions)?.map((edge) => relationshipOf(view, edge)) ?? null;
   }
 
   /** The graph at `revision`: the state then of every triplet and resource changed since. */
@@ -399,7 +398,6 @@ export class Reader {
       (pattern.subject !== undefined && s === undefined) ||
       (pattern.predicateType !== undefined && p === undefined) ||
       (pattern.object !== undefined && o === undefined);
-    const bound = (...ids: (number | undefined)[]) => ids.filter((id): id is number => id !== undefined);
     if (pattern.subject && pattern.object && !pattern.predicateType)
       return { index: 'osp', terms: bound(o, s), missing };
     if (pattern.subject) return { index: 'spo', terms: bound(s, p, o), missing };
@@ -465,6 +463,11 @@ export class Reader {
   }
 }
 
+/** The ids that are bound, in order. */
+function bound(...ids: (number | undefined)[]): number[] {
+  return ids.filter((id): id is number => id !== undefined);
+}
+
 /** Merges ascending key streams into one ascending stream without duplicates. */
 function* mergeSorted(streams: Iterator<Buffer>[]): Generator<Buffer> {
   const heads = streams.map((stream) => stream.next());
@@ -524,17 +527,22 @@ function mergePage<T>(
   return out;
 }
 
-function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerprint: string): Page<T> {
+function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerprint: Fingerprint): Page<T> {
   const hasNextPage = entries.length > limit;
   const kept = hasNextPage ? entries.slice(0, limit) : entries;
-  const cursors = kept.map(({ key }) => encodeCursor(revision, key, fingerprint));
-  return {
+  const page: Page<T> = {
     items: kept.map(({ item }) => item),
-    cursors,
-    endCursor: hasNextPage ? (cursors.at(-1) ?? null) : null,
+    cursorAt(index: number): string {
+      const entry = kept[index];
+      invariant(entry, `a page of ${kept.length} items has no cursor at ${index}`);
+      return encodeCursor(revision, entry.key, fingerprint());
+    },
+    endCursor: null,
     hasNextPage,
     revision,
   };
+  if (hasNextPage && kept.length > 0) page.endCursor = page.cursorAt(kept.length - 1);
+  return page;
 }
 
 // --- cursors: base64url of "revision.key.fingerprint" ---------------------------------------------
@@ -542,7 +550,7 @@ function toPage<T>(entries: Keyed<T>[], limit: number, revision: number, fingerp
 /** Where a page starts: after a cursor's key at its revision, or at the start at revision `at`. */
 function positionOf(
   cursor: string | null,
-  fingerprint: string,
+  fingerprint: Fingerprint,
   at: number | null,
 ): { revision: number; key: Buffer | null } | null {
   if (cursor === null) return at === null ? null : { revision: at, key: null };
@@ -553,23 +561,43 @@ function positionOf(
   return position;
 }
 
-/** A short hash of a listing's parameters, carried in its cursors. */
-export function fingerprintOf(parts: ReadonlyArray<string | undefined>): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
+/** A listing's fingerprint, computed when a cursor is first made or read. */
+type Fingerprint = () => string;
+
+/**
+ * A short hash of a listing's parameters, carried in its cursors so that a cursor is only accepted
+ * by its own listing (two 32-bit FNV-1a variants: cheap, and not meant to resist forgery — a forged
+ * cursor reads nothing a plain query could not). Computed on first use.
+ */
+export function fingerprintOf(parts: ReadonlyArray<string | undefined>): Fingerprint {
+  let fingerprint: string | undefined;
+  return () => {
+    if (fingerprint !== undefined) return fingerprint;
+    const text = parts.join('\u0000');
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
+    }
+    fingerprint = (a >>> 0).toString(36) + (b >>> 0).toString(36);
+    return fingerprint;
+  };
 }
 
 /** An opaque cursor: the listing's revision, the last key, the listing's fingerprint. */
-export function encodeCursor(revision: number, key: Buffer, fingerprint: string): string {
+function encodeCursor(revision: number, key: Buffer, fingerprint: string): string {
   return Buffer.from(`${revision}.${key.toString('base64url')}.${fingerprint}`).toString('base64url');
 }
 
 /** Decodes a cursor of the listing with `fingerprint` (BAD_USER_INPUT otherwise). */
-export function decodeCursor(cursor: string, fingerprint: string): { revision: number; key: Buffer } {
+function decodeCursor(cursor: string, fingerprint: Fingerprint): { revision: number; key: Buffer } {
   const parts = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString().split('.') : [];
   const revision = Number(parts[0]);
   if (parts.length !== 3 || !Number.isSafeInteger(revision) || revision < 0 || !parts[1]) {
     throw badInput('after', 'is not a cursor this store issued');
   }
-  if (parts[2] !== fingerprint) throw badInput('after', 'is a cursor of a different listing');
+  if (parts[2] !== fingerprint()) throw badInput('after', 'is a cursor of a different listing');
   return { revision, key: Buffer.from(parts[1], 'base64url') };
 }

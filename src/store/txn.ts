@@ -53,6 +53,8 @@ export class WriteTxn {
   readonly #terms: Terms;
   readonly #registry: TypeRegistry;
   readonly #maxDependents: number;
+  /** Net changes of the type counters, applied at commit. */
+  readonly #counters = new Map<string, { db: Databases['types']; key: Buffer; delta: number }>();
   readonly #nowMs = Date.now();
   readonly #now = new Date(this.#nowMs).toISOString();
   #revision = 0;
@@ -187,7 +189,7 @@ export class WriteTxn {
   /** Removes a triplet by identity; false when it does not exist. */
   unlink(content: Omit<RelationshipContent, 'data'>): boolean {
     const s = this.#terms.refId(content.subject);
-    const p = this.#terms.predicateId(content.type);
+    const p = this.#terms.predicateId(content.type, false);
     const o = this.#terms.refId(content.object);
     if (s === undefined || p === undefined || o === undefined) return false;
     const ids = { s, p, o };
@@ -206,6 +208,12 @@ export class WriteTxn {
       resources: this.#resourceChanges,
       relationships: this.#relationshipChanges,
     };
+    for (const { db, key, delta } of this.#counters.values()) {
+      if (delta === 0) continue;
+      const count = (db.get(key) ?? 0) + delta;
+      if (count > 0) db.put(key, count);
+      else db.remove(key);
+    }
     this.#dbs.meta.put(META.revision, this.#revision);
     this.#dbs.log.put(revisionKey(this.#revision), entry);
     return entry;
@@ -259,9 +267,17 @@ export class WriteTxn {
     };
   }
 
+  /** Counts a resource of `ref`'s type in or out; the counters are written once, at commit. */
   #countType(ref: ResourceRef, delta: number): void {
-    bump(this.#dbs.types, typeCountKey(ref.group, ref.version, ref.kind), delta);
-    bump(this.#dbs.nsTypes, nsTypeKey(ref.namespace, ref.group, ref.version, ref.kind), delta);
+    this.#bump(this.#dbs.types, typeCountKey(ref.group, ref.version, ref.kind), delta);
+    this.#bump(this.#dbs.nsTypes, nsTypeKey(ref.namespace, ref.group, ref.version, ref.kind), delta);
+  }
+
+  #bump(db: Databases['types'], key: Buffer, delta: number): void {
+    const id = `${db === this.#dbs.types ? 't' : 'n'}${key.toString('latin1')}`;
+    const counter = this.#counters.get(id);
+    if (counter) counter.delta += delta;
+    else this.#counters.set(id, { db, key, delta });
   }
 
   /** Removes every triplet whose subject or object is `ref`; returns them as they were. */
@@ -327,12 +343,6 @@ function sameContent(resource: Resource, content: ResourceContent): boolean {
     jsonEqual(resource.annotations, content.annotations) &&
     jsonEqual(resource.data, content.data)
   );
-}
-
-function bump(db: Databases['types'], key: Buffer, delta: number): void {
-  const count = (db.get(key) ?? 0) + delta;
-  if (count > 0) db.put(key, count);
-  else db.remove(key);
 }
 
 function toRelationship(content: RelationshipContent, value: RelationshipValue): Relationship {

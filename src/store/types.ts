@@ -121,8 +121,8 @@ export interface ListQuery extends PageOptions {
 /** One page of a listing, read at one snapshot. */
 export interface Page<T> {
   items: T[];
-  /** Cursor of each item, parallel to `items`. */
-  cursors: string[];
+  /** The cursor of `items[index]` (made on demand). */
+  cursorAt(index: number): string;
   /** Cursor to pass as `after` for the next page; null on the last page. */
   endCursor: string | null;
   hasNextPage: boolean;
