@@ -4,6 +4,7 @@
  * watchers and listing cursors can no longer resume (REVISION_COMPACTED).
  */
 import { type Databases, readCounter } from './db.ts';
+import { commitFailureOf } from './disk.ts';
 import { META, revisionKey } from './keys.ts';
 import type { RetentionOptions } from './types.ts';
 
@@ -32,10 +33,14 @@ export async function compactLog(dbs: Databases, retention: Retention, now = Dat
     const batch = removableRevisions(dbs, retention, now);
     if (batch.length === 0) return removed;
     const newest = batch.at(-1)!;
-    await dbs.env.childTransaction(() => {
-      for (const revision of batch) dbs.log.remove(revisionKey(revision));
-      if (newest > readCounter(dbs, META.compactedRevision)) dbs.meta.put(META.compactedRevision, newest);
-    });
+    await dbs.env
+      .childTransaction(() => {
+        for (const revision of batch) dbs.log.remove(revisionKey(revision));
+        if (newest > readCounter(dbs, META.compactedRevision)) dbs.meta.put(META.compactedRevision, newest);
+      })
+      .catch(async (error: unknown) => {
+        throw await commitFailureOf(error);
+      });
     removed += batch.length;
   }
 }

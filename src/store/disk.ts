@@ -4,7 +4,9 @@
  * file system is below a floor, and never lets LMDB reach the end of the disk.
  *
  * Free space is read with `statfs`: at most every {@link RELAXED_INTERVAL_MS} while there is plenty
- * of room, and before every write once it is within {@link CLOSE_FACTOR}× the floor.
+ * of room, and before every write once it is within {@link CLOSE_FACTOR}× the floor. Near the floor
+ * the store also runs writes one at a time (see `close`), since `statfs` only sees a commit's pages
+ * once they are written.
  */
 import { statfsSync } from 'node:fs';
 import { StoreError } from './errors.ts';
@@ -43,8 +45,8 @@ export class DiskGuard {
     };
   }
 
-  /** Throws STORAGE_FULL when a write must be refused. */
-  check(): void {
+  /** Throws STORAGE_FULL when a write must be refused; returns whether free space is near the floor. */
+  check(): { close: boolean } {
     const { freeBytes, minFreeBytes, full } = this.status();
     if (full) {
       throw new StoreError(
@@ -53,10 +55,25 @@ export class DiskGuard {
         { freeBytes, minFreeBytes },
       );
     }
+    return { close: freeBytes < minFreeBytes * CLOSE_FACTOR };
   }
 }
 
-/** True for the error of a commit that ran out of disk space. */
+/**
+ * The cause of a failed lmdb-js commit. lmdb-js rejects each write of a failed commit with a generic
+ * error whose `commitError` promise rejects with the cause — and, unobserved, that rejection would
+ * end the process. This observes it and returns the cause (or the error itself).
+ */
+export async function commitFailureOf(error: unknown): Promise<unknown> {
+  const commitError = (error as { commitError?: unknown } | null)?.commitError;
+  if (!(commitError instanceof Promise)) return error;
+  return commitError.then(
+    () => error,
+    (cause: unknown) => cause,
+  );
+}
+
+/** True for an error of running out of disk space. */
 export function isDiskFull(error: unknown): boolean {
   const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
   return code === 'ENOSPC' || code === 28 || errno === 28 || errno === -28;

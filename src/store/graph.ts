@@ -248,9 +248,9 @@ export function relationshipOf(view: GraphView, { ids, value: scanned }: Edge): 
   const value = scanned ?? view.dbs.spo.get(tripleKey('spo', ids));
   if (!value) throw new StoreError('NOT_FOUND', 'the relationship changed during the traversal');
   return {
-    subject: { ...view.terms.ref(ids.s, !view.inTxn) },
+    subject: view.terms.ref(ids.s, !view.inTxn),
     predicate: { type: view.terms.predicate(ids.p, !view.inTxn), data: value.data },
-    object: { ...view.terms.ref(ids.o, !view.inTxn) },
+    object: view.terms.ref(ids.o, !view.inTxn),
     createdAt: value.createdAt,
     updatedAt: value.updatedAt,
     revision: value.revision,

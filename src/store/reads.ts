@@ -264,7 +264,7 @@ export class Reader {
     });
     const matching = isReported ? reached.filter((r) => isReported(r.id)) : reached;
     const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep> => {
-      const ref = { ...this.#terms.ref(r.id) };
+      const ref = this.#terms.ref(r.id);
       const resource = past ? resourceThen(past, ref, this.get(ref)) : this.get(ref);
       return {
         key: tupleKey(offset + i + 1),
@@ -420,9 +420,9 @@ export class Reader {
 
   #toRelationship(ids: TripleIds, value: RelationshipValue): Relationship {
     return {
-      subject: { ...this.#terms.ref(ids.s) },
+      subject: this.#terms.ref(ids.s),
       predicate: { type: this.#terms.predicate(ids.p), data: value.data },
-      object: { ...this.#terms.ref(ids.o) },
+      object: this.#terms.ref(ids.o),
       createdAt: value.createdAt,
       updatedAt: value.updatedAt,
       revision: value.revision,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
-import { DiskGuard, isDiskFull } from './disk.ts';
+import { commitFailureOf, DiskGuard, isDiskFull } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
 import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
@@ -121,6 +121,8 @@ class LmdbStore implements Store {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #timer: NodeJS.Timeout | null;
   #compacting: Promise<number> | null = null;
+  /** The last write queued while free space is near the floor. */
+  #nearFloor: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
 
   constructor(dbs: Databases, path: string, options: StoreOptions) {
@@ -335,8 +337,15 @@ class LmdbStore implements Store {
   /** Runs `work` in its own child transaction of the next group commit; resolves once durable. */
   #write<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
     this.#checkOpen();
-    this.#disk.check();
-    return this.#track(this.#commit(work));
+    if (!this.#disk.check().close) return this.#track(this.#commit(work));
+    // Near the free-space floor: one write at a time, each checked against fresh free space.
+    const write = this.#nearFloor.then(() => {
+      this.#checkOpen();
+      this.#disk.check();
+      return this.#commit(work);
+    });
+    this.#nearFloor = write.catch(() => {});
+    return this.#track(write);
   }
 
   async #commit<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
@@ -350,7 +359,9 @@ class LmdbStore implements Store {
         result = { value, revision: txn.revision };
       });
     } catch (error) {
-      throw isDiskFull(error) ? new StoreError('STORAGE_FULL', "the store's disk is full") : error;
+      if (error instanceof StoreError) throw error;
+      const cause = await commitFailureOf(error);
+      throw isDiskFull(cause) ? new StoreError('STORAGE_FULL', "the store's disk is full") : cause;
     }
     try {
       await this.#dbs.env.flushed;
@@ -381,7 +392,7 @@ class LmdbStore implements Store {
         }),
       );
     } catch (error) {
-      if (error !== ROLL_BACK) throw error;
+      if (error !== ROLL_BACK) throw await commitFailureOf(error);
     }
     return result;
   }
