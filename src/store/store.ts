@@ -61,7 +61,6 @@ import type {
 } from './types.ts';
 import {
   copyJson,
-  deepFreeze,
   isPlainObject,
   normalizePredicateType,
   normalizeRef,
@@ -367,7 +366,7 @@ class LmdbStore implements Store {
       await this.#dbs.env.flushed;
     } finally {
       // Committed and visible: watchers see it even if the flush failed and the write is not acknowledged.
-      if (entry) this.#hub.publish(deepFreeze(entry));
+      if (entry) this.#hub.publish(freezeEntry(entry));
     }
     return result;
   }
@@ -720,6 +719,29 @@ function runOperation(txn: WriteTxn, operation: PlannedOperation, field: string)
     case 'deleteRelationship':
       return { op: 'deleteRelationship', deleted: txn.unlink(operation.content) };
   }
+}
+
+/**
+ * Freezes what every watcher of an entry shares: the entry, its changes, their resources and
+ * relationships with their refs. JSON payloads (`data`, labels) are left as they are — freezing them
+ * deeply cost as much as a tenth of a write — and are documented as read-only.
+ */
+function freezeEntry(entry: LogEntry): LogEntry {
+  for (const change of entry.resources) {
+    for (const resource of [change.resource, change.previous]) {
+      if (resource) Object.freeze(Object.freeze(resource).ref);
+    }
+    Object.freeze(change);
+  }
+  for (const change of entry.relationships) {
+    for (const relationship of [change.relationship, change.previous]) {
+      if (relationship) Object.freeze(relationship);
+    }
+    Object.freeze(change);
+  }
+  Object.freeze(entry.resources);
+  Object.freeze(entry.relationships);
+  return Object.freeze(entry);
 }
 
 /** The events one resource watcher sees in a log entry, with label-selector transitions translated. */

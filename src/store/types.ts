@@ -246,6 +246,9 @@ export interface RelationshipChange {
  * An event delivered to a resource watcher. Label-selector transitions are translated per watcher: a
  * resource that starts matching arrives as ADDED, one that stops matching as DELETED (with `resource`
  * its new state and `previous` the last state that matched).
+ *
+ * Events are shared by every watcher that receives them: they and their resources are frozen, and
+ * their JSON payloads (`labels`, `annotations`, `data`) must be treated as read-only.
  */
 export type ResourceEvent =
   | { type: ChangeType; revision: number; resource: Resource; previous: Resource | null }

@@ -175,12 +175,3 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
-
-/** Freezes a value and everything reachable from it (for objects shared between watchers). */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const entry of Object.values(value)) deepFreeze(entry);
-  }
-  return value;
-}
