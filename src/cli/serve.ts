@@ -3,17 +3,52 @@
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../server/index.ts';
+import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { type Command, UsageError } from './command.ts';
 
-const USAGE = `usage: resource-store serve [--data DIR | --in-memory] [--port PORT] [--host HOST]
+/** What each limit bounds, for the usage text. */
+const LIMIT_HELP: Record<keyof Limits, string> = {
+  maxDepth: 'deepest nesting of fields in an operation',
+  maxAliases: 'aliases in an operation',
+  maxDirectives: 'directives in an operation',
+  maxTokens: 'tokens in a query document',
+  maxCost: 'cost of an operation (graphql-armor)',
+  maxDocumentLength: 'characters in a query document',
+  maxBodyBytes: 'bytes in an HTTP request body (413 above)',
+  maxMessageBytes: 'bytes in a websocket message (closed with 1009 above)',
+};
 
-  --data DIR     store directory, created if missing (env RESOURCE_STORE_DATA; default ./data)
-  --in-memory    a temporary store, removed on exit (env RESOURCE_STORE_IN_MEMORY=true)
-  --port PORT    TCP port, 0 for any free one (env RESOURCE_STORE_PORT; default 4000)
-  --host HOST    interface to listen on (env RESOURCE_STORE_HOST; default 127.0.0.1)
-  -h, --help     show this help
+/** `maxDepth` -> `max-depth` (the flag) and `RESOURCE_STORE_MAX_DEPTH` (the variable). */
+function limitFlag(name: keyof Limits): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+function limitVariable(name: keyof Limits): string {
+  return `RESOURCE_STORE_${limitFlag(name).replaceAll('-', '_').toUpperCase()}`;
+}
 
-GraphQL (HTTP and websocket) and GraphiQL are served at http://HOST:PORT/graphql.
+const LIMIT_USAGE = LIMIT_NAMES.map(
+  (name) =>
+    `  --${`${limitFlag(name)} N`.padEnd(25)}${LIMIT_HELP[name]}\n${' '.repeat(29)}(env ${limitVariable(name)}; default ${DEFAULT_LIMITS[name]})`,
+).join('\n');
+
+const USAGE = `usage: resource-store serve [--data DIR | --in-memory] [--port PORT] [--host HOST] [options]
+
+  --data DIR                 store directory, created if missing
+                             (env RESOURCE_STORE_DATA; default ./data)
+  --in-memory                a temporary store, removed on exit (env RESOURCE_STORE_IN_MEMORY=true)
+  --port PORT                TCP port, 0 for any free one (env RESOURCE_STORE_PORT; default 4000)
+  --host HOST                interface to listen on (env RESOURCE_STORE_HOST; default 127.0.0.1)
+  --no-introspection         refuse __schema and __type queries (env RESOURCE_STORE_INTROSPECTION=false)
+  --no-graphiql              serve no GraphiQL page (env RESOURCE_STORE_GRAPHIQL=false)
+  --cors-origin ORIGIN       let browser pages of ORIGIN call the server, repeatable, * for any
+                             (env RESOURCE_STORE_CORS_ORIGINS, comma-separated; default none)
+  --init-timeout-ms N        how long a websocket may wait before connection_init
+                             (env RESOURCE_STORE_INIT_TIMEOUT_MS; default 3000)
+${LIMIT_USAGE}
+  -h, --help                 show this help
+
+GraphQL (HTTP and websocket) and GraphiQL are served at http://HOST:PORT/graphql. Turn introspection
+and GraphiQL off in production.
 `;
 
 /** The validated configuration of `serve`. */
@@ -21,6 +56,11 @@ export interface ServeConfig {
   readonly store: { readonly path: string } | { readonly inMemory: true };
   readonly port: number;
   readonly host: string;
+  readonly limits: Limits;
+  readonly introspection: boolean;
+  readonly graphiql: boolean;
+  readonly corsOrigins: readonly string[];
+  readonly connectionInitTimeoutMs: number;
 }
 
 function flag(name: string, value: string): boolean {
@@ -37,9 +77,73 @@ function port(source: string, value: string): number {
   return parsed;
 }
 
+function positiveInteger(source: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new UsageError(`${source} must be a positive integer, given "${value}"`);
+  }
+  return parsed;
+}
+
+/** A positive integer from `--flag`, else from the variable, else the default. */
+function integerSetting(
+  flagValue: string | undefined,
+  [flagName, variable]: [string, string],
+  env: NodeJS.ProcessEnv,
+  fallback: number,
+): number {
+  if (flagValue !== undefined) return positiveInteger(`--${flagName}`, flagValue);
+  const value = env[variable];
+  return value === undefined ? fallback : positiveInteger(variable, value);
+}
+
+/** Off when `--no-NAME` is given, else as the variable says, else on. */
+function switchSetting(off: boolean | undefined, variable: string, env: NodeJS.ProcessEnv): boolean {
+  if (off) return false;
+  const value = env[variable];
+  return value === undefined ? true : flag(variable, value);
+}
+
+/** Each limit from its flag, else its variable, else its default. */
+function limitSettings(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const name of LIMIT_NAMES) {
+    const given = values[limitFlag(name)];
+    const names: [string, string] = [limitFlag(name), limitVariable(name)];
+    limits[name] = integerSetting(
+      typeof given === 'string' ? given : undefined,
+      names,
+      env,
+      DEFAULT_LIMITS[name],
+    );
+  }
+  return limits;
+}
+
+function corsOrigins(flags: string[] | undefined, env: NodeJS.ProcessEnv): string[] {
+  const origins = flags ?? (env.RESOURCE_STORE_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim());
+  const kept = origins.filter((origin) => origin !== '');
+  for (const origin of kept) {
+    if (origin !== '*' && (!URL.canParse(origin) || new URL(origin).origin !== origin)) {
+      throw new UsageError(`a CORS origin is scheme://host[:port] or *, given "${origin}"`);
+    }
+  }
+  return kept;
+}
+
 /** Reads and checks `serve`'s options: flags win over environment variables. Throws {@link UsageError}. */
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
-  let values: { data?: string; 'in-memory'?: boolean; port?: string; host?: string; help?: boolean };
+  let values: { [flag: string]: string | boolean | string[] | undefined } & {
+    data?: string;
+    'in-memory'?: boolean;
+    port?: string;
+    host?: string;
+    'no-introspection'?: boolean;
+    'no-graphiql'?: boolean;
+    'cors-origin'?: string[];
+    'init-timeout-ms'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -48,6 +152,11 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         'in-memory': { type: 'boolean' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'no-introspection': { type: 'boolean' },
+        'no-graphiql': { type: 'boolean' },
+        'cors-origin': { type: 'string', multiple: true },
+        'init-timeout-ms': { type: 'string' },
+        ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name), { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -74,6 +183,16 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
           ? port('RESOURCE_STORE_PORT', env.RESOURCE_STORE_PORT)
           : 4000,
     host,
+    limits: limitSettings(values, env),
+    introspection: switchSetting(values['no-introspection'], 'RESOURCE_STORE_INTROSPECTION', env),
+    graphiql: switchSetting(values['no-graphiql'], 'RESOURCE_STORE_GRAPHIQL', env),
+    corsOrigins: corsOrigins(values['cors-origin'], env),
+    connectionInitTimeoutMs: integerSetting(
+      values['init-timeout-ms'],
+      ['init-timeout-ms', 'RESOURCE_STORE_INIT_TIMEOUT_MS'],
+      env,
+      3000,
+    ),
   };
 }
 
@@ -90,7 +209,17 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
 }
 
 async function serve(config: ServeConfig): Promise<number> {
-  const app = createApp({ storeOptions: config.store, port: config.port, host: config.host });
+  const { store, port, host, limits, introspection, graphiql, corsOrigins, connectionInitTimeoutMs } = config;
+  const app = createApp({
+    storeOptions: store,
+    port,
+    host,
+    limits,
+    introspection,
+    graphiql,
+    corsOrigins,
+    connectionInitTimeoutMs,
+  });
   const signal = shutdownSignal();
   try {
     await app.start();

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
 import { answerProbe } from './health.ts';
+import { type Limits, resolveLimits } from './limits.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './yoga.ts';
 
@@ -21,8 +22,18 @@ export type AppConfig = StoreSource & {
   readonly port?: number;
   /** Interface to listen on (default 127.0.0.1). */
   readonly host?: string;
-  /** Serve GraphiQL to browsers (default true). */
+  /** Serve GraphiQL to browsers (default true; turn off in production). */
   readonly graphiql?: boolean;
+  /** Answer introspection queries, `__schema` and `__type` (default true; turn off in production). */
+  readonly introspection?: boolean;
+  /** Limits on requests and operations; those left out keep their defaults (`DEFAULT_LIMITS`). */
+  readonly limits?: Partial<Limits>;
+  /** Require the CSRF header on requests a browser sends without a preflight (default true). */
+  readonly csrfPrevention?: boolean;
+  /** Origins besides the server's own whose pages may call it, over HTTP and websocket (default none). */
+  readonly corsOrigins?: readonly string[];
+  /** How long a websocket may take to send `connection_init` before it is closed (default 3 s). */
+  readonly connectionInitTimeoutMs?: number;
   /** Log unexpected errors to the console (default true). */
   readonly logging?: boolean;
   /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
@@ -90,6 +101,14 @@ function unreadiness(store: Store, stopping: boolean): string | null {
 /** Creates the server; nothing listens until `start()`. */
 export function createApp(config: AppConfig): App {
   const owned = 'storeOptions' in config;
+  const limits = resolveLimits(config.limits);
+  const corsOrigins = config.corsOrigins ?? [];
+  const connectionInitTimeoutMs = config.connectionInitTimeoutMs ?? 3000;
+  if (!Number.isSafeInteger(connectionInitTimeoutMs) || connectionInitTimeoutMs < 1) {
+    throw new RangeError(
+      `connectionInitTimeoutMs must be a positive integer, given ${connectionInitTimeoutMs}`,
+    );
+  }
   let running: Running | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -99,13 +118,21 @@ export function createApp(config: AppConfig): App {
     const yoga = createGraphQLHandler(store, {
       graphiql: config.graphiql ?? true,
       logging: config.logging ?? true,
+      limits,
+      introspection: config.introspection ?? true,
+      csrfPrevention: config.csrfPrevention ?? true,
+      corsOrigins,
     });
     const server = createServer((request, response) => {
       if (!answerProbe(request, response, () => unreadiness(store, stopping !== null))) {
         void yoga(request, response);
       }
     });
-    const websocket = attachWebSocket(server, yoga);
+    const websocket = attachWebSocket(server, yoga, {
+      maxMessageBytes: limits.maxMessageBytes,
+      connectionInitTimeoutMs,
+      corsOrigins,
+    });
     try {
       const address = await listen(server, config.port ?? 4000, config.host ?? '127.0.0.1');
       running = { store, server, websocket, dispose: () => yoga.dispose(), url: endpointUrl(address) };

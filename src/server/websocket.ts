@@ -1,8 +1,10 @@
 /**
  * GraphQL over websocket (`graphql-transport-ws`) on the HTTP server's GraphQL path. Every operation
- * goes through yoga's envelop pipeline, so plugins, context and error masking match HTTP.
+ * goes through yoga's envelop pipeline, so plugins (the query limits among them), context and error
+ * masking match HTTP. A message over the size limit closes its socket with 1009 (ws reads the length
+ * from the frame header and stops there); a browser page of a foreign origin is refused the upgrade.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -14,6 +16,27 @@ import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 interface Pipeline {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
+}
+
+/** Options of {@link attachWebSocket}. */
+export interface WebSocketOptions {
+  /** Bytes in one message; a larger one closes the socket with 1009 (Message Too Big). */
+  readonly maxMessageBytes: number;
+  /** How long a socket may wait before `connection_init`; then it is closed with 4408. */
+  readonly connectionInitTimeoutMs: number;
+  /** Origins besides the server's own whose pages may connect (`*` for any). */
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * Whether a websocket upgrade may proceed: clients that are not browsers send no Origin; a page's
+ * Origin must be the server's own (its Host) or an allowed one. Browsers apply no CORS to
+ * websockets, so this is what keeps a foreign page from using a local server.
+ */
+export function originAllowed(request: IncomingMessage, corsOrigins: readonly string[]): boolean {
+  const { origin, host } = request.headers;
+  if (origin === undefined || corsOrigins.includes('*') || corsOrigins.includes(origin)) return true;
+  return URL.canParse(origin) && new URL(origin).host === host;
 }
 
 /** A running websocket endpoint. */
@@ -28,8 +51,16 @@ function operationError(error: unknown): GraphQLError {
 }
 
 /** Serves GraphQL over websocket on `server` at the GraphQL path, through `yoga`'s pipeline. */
-export function attachWebSocket(server: Server, yoga: Yoga): WebSocketEndpoint {
-  const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
+export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOptions): WebSocketEndpoint {
+  const sockets = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    maxPayload: options.maxMessageBytes,
+    verifyClient: ({ req }, accept) => {
+      if (originAllowed(req, options.corsOrigins)) accept(true);
+      else accept(false, 403, 'Forbidden origin');
+    },
+  });
   const pipelines = new WeakMap<ExecutionArgs, Pipeline>();
   const pipelineOf = (args: ExecutionArgs): Pipeline => {
     const pipeline = pipelines.get(args);
@@ -38,10 +69,11 @@ export function attachWebSocket(server: Server, yoga: Yoga): WebSocketEndpoint {
   };
   const graphqlWs = useServer(
     {
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
       execute: (args) => pipelineOf(args).execute(args),
       subscribe: (args) => pipelineOf(args).subscribe(args),
       // Anything thrown here would close the socket and end every operation on it, so a bad
-      // operation is answered with an error message for that operation alone.
+      // operation (a syntax error, a query over a limit) is answered with an error for it alone.
       onSubscribe: async (ctx, _id, payload) => {
         try {
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
@@ -69,6 +101,14 @@ export function attachWebSocket(server: Server, yoga: Yoga): WebSocketEndpoint {
     },
     sockets,
   );
+  // A socket emits 'error' only for what its client sent wrong (a message over the limit, a broken
+  // frame), after ws has already closed it with the matching code (1009, 1002, ...). graphql-ws
+  // would print a stack trace for each, which a client could use to flood the log: replace its
+  // handler (added just before this one, on the same event) with a quiet one.
+  sockets.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', () => {});
+  });
   return {
     async close() {
       await graphqlWs.dispose();

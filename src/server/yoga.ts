@@ -1,13 +1,28 @@
 /**
  * The GraphQL-over-HTTP handler: yoga over the schema, with store errors coded and everything else
- * masked, and GraphiQL using the websocket for subscriptions.
+ * masked, the query and body limits, CSRF prevention, switchable introspection, and GraphiQL using
+ * the websocket for subscriptions.
  */
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { GraphQLError, getNamedType, isIntrospectionType, type ValidationRule } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
+import { useBodyLimit } from './body-limit.ts';
+import { type Limits, queryLimitPlugins } from './limits.ts';
 
 /** Where GraphQL is served, over HTTP and websocket alike. */
 export const GRAPHQL_PATH = '/graphql';
+
+/**
+ * The header a browser-like request must carry when it needs no CORS preflight (a GET, or a POST
+ * of a form or plain text): a cross-site page cannot set it without a preflight, which fails.
+ */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/** The `extensions.code` of an introspection query while introspection is off. */
+export const INTROSPECTION_DISABLED = 'INTROSPECTION_DISABLED';
 
 /** The yoga server instance this app uses: node request/response as server context. */
 export type Yoga = YogaServerInstance<Record<string, unknown>, SchemaContext>;
@@ -18,6 +33,37 @@ export interface GraphQLHandlerOptions {
   readonly graphiql: boolean;
   /** Let yoga log unexpected errors and warnings to the console. */
   readonly logging: boolean;
+  /** The query limits and the body limit. */
+  readonly limits: Limits;
+  /** Answer `__schema` and `__type`; when off, validation errors no longer suggest field names. */
+  readonly introspection: boolean;
+  /** Require {@link CSRF_HEADER} on requests that a browser sends without a preflight. */
+  readonly csrfPrevention: boolean;
+  /** Origins besides the server's own that browsers may call it from (`*` for any); none by default. */
+  readonly corsOrigins: readonly string[];
+}
+
+/** Rejects fields of the introspection types (`__typename` stays allowed), with a code. */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    const type = getNamedType(context.getType());
+    if (type && isIntrospectionType(type)) {
+      const message = `Introspection is disabled on this server; the query asks for "${node.name.value}".`;
+      context.reportError(
+        new GraphQLError(message, { nodes: node, extensions: { code: INTROSPECTION_DISABLED } }),
+      );
+    }
+  },
+});
+
+function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
+  const plugins: Plugin[] = [];
+  if (!options.introspection) {
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
+    plugins.push(blockFieldSuggestionsPlugin());
+  }
+  if (options.csrfPrevention) plugins.push(useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }));
+  return plugins;
 }
 
 /** Creates the yoga handler whose operations read and write `store`. */
@@ -30,5 +76,12 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     graphiql: options.graphiql ? { title: 'resource-store', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     logging: options.logging,
+    // Same-origin pages need no CORS; without it a cross-site page's preflight fails.
+    cors: options.corsOrigins.length === 0 ? false : { origin: [...options.corsOrigins] },
+    plugins: [
+      useBodyLimit(options.limits.maxBodyBytes),
+      ...queryLimitPlugins(options.limits),
+      ...productionPlugins(options),
+    ],
   });
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseServeConfig } from '../../src/cli/serve.ts';
+import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
 
 const BIN = new URL('../../bin/resource-store.js', import.meta.url).pathname;
 
@@ -83,22 +84,88 @@ describe('resource-store serve', () => {
     running.child.kill('SIGTERM');
     assert.equal(await running.exit, 0);
   });
+
+  it('should serve with the limits and switches given as flags', async () => {
+    const running = await serve(['--in-memory', '--port', '0', '--max-depth', '1', '--no-introspection']);
+    const codeOf = async (query: string) =>
+      ((await post(running.url, query)) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]
+        ?.extensions?.code;
+    assert.equal(await codeOf('{ types { kind } }'), 'QUERY_TOO_COMPLEX');
+    assert.equal(await codeOf('{ __schema { queryType { name } } }'), 'INTROSPECTION_DISABLED');
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exit, 0);
+  });
 });
+
+/** What `serve` uses when nothing else is said, besides where it stores and listens. */
+const DEFAULTS = {
+  limits: DEFAULT_LIMITS,
+  introspection: true,
+  graphiql: true,
+  corsOrigins: [],
+  connectionInitTimeoutMs: 3000,
+};
 
 describe('serve configuration', () => {
   it('should let flags win over environment variables', () => {
     const env = { RESOURCE_STORE_PORT: '5000', RESOURCE_STORE_HOST: '0.0.0.0', RESOURCE_STORE_DATA: '/env' };
     assert.deepEqual(parseServeConfig(['--port', '6000', '--in-memory'], env), {
+      ...DEFAULTS,
       store: { inMemory: true },
       port: 6000,
       host: '0.0.0.0',
     });
-    assert.deepEqual(parseServeConfig([], {}), { store: { path: './data' }, port: 4000, host: '127.0.0.1' });
+    assert.deepEqual(parseServeConfig([], {}), {
+      ...DEFAULTS,
+      store: { path: './data' },
+      port: 4000,
+      host: '127.0.0.1',
+    });
     assert.deepEqual(parseServeConfig(['--data', 'd'], { RESOURCE_STORE_IN_MEMORY: 'true' }), {
+      ...DEFAULTS,
       store: { path: 'd' },
       port: 4000,
       host: '127.0.0.1',
     });
+  });
+
+  it('should read the limits and production switches from flags, then the environment', () => {
+    const env = {
+      RESOURCE_STORE_MAX_DEPTH: '20',
+      RESOURCE_STORE_MAX_BODY_BYTES: '1000',
+      RESOURCE_STORE_INTROSPECTION: 'false',
+      RESOURCE_STORE_CORS_ORIGINS: 'https://a.example, https://b.example:8443',
+      RESOURCE_STORE_INIT_TIMEOUT_MS: '500',
+    };
+    const fromEnv = parseServeConfig([], env);
+    assert.deepEqual(fromEnv, {
+      ...DEFAULTS,
+      store: { path: './data' },
+      port: 4000,
+      host: '127.0.0.1',
+      limits: { ...DEFAULT_LIMITS, maxDepth: 20, maxBodyBytes: 1000 },
+      introspection: false,
+      corsOrigins: ['https://a.example', 'https://b.example:8443'],
+      connectionInitTimeoutMs: 500,
+    });
+    const argv = [
+      '--max-depth',
+      '8',
+      '--max-cost',
+      '900',
+      '--no-graphiql',
+      '--cors-origin',
+      '*',
+      '--init-timeout-ms',
+      '50',
+    ];
+    const fromFlags = parseServeConfig(argv, env);
+    assert.ok(fromFlags !== 'help');
+    assert.deepEqual(fromFlags.limits, { ...DEFAULT_LIMITS, maxDepth: 8, maxCost: 900, maxBodyBytes: 1000 });
+    assert.equal(fromFlags.graphiql, false);
+    assert.equal(fromFlags.introspection, false, 'still off from the environment');
+    assert.deepEqual(fromFlags.corsOrigins, ['*']);
+    assert.equal(fromFlags.connectionInitTimeoutMs, 50);
   });
 
   it('should reject invalid settings with a message naming the setting', () => {
@@ -109,6 +176,16 @@ describe('serve configuration', () => {
       [['--data', 'd', '--in-memory'], {}, /exclude each other/],
       [[], { RESOURCE_STORE_IN_MEMORY: 'maybe' }, /RESOURCE_STORE_IN_MEMORY must be true or false/],
       [['--verbose'], {}, /Unknown option '--verbose'/],
+      [['--max-depth', '0'], {}, /--max-depth must be a positive integer, given "0"/],
+      [['--max-tokens', '1e3'], {}, /--max-tokens must be a positive integer/],
+      [
+        [],
+        { RESOURCE_STORE_MAX_MESSAGE_BYTES: '-5' },
+        /RESOURCE_STORE_MAX_MESSAGE_BYTES must be a positive integer/,
+      ],
+      [[], { RESOURCE_STORE_GRAPHIQL: 'off' }, /RESOURCE_STORE_GRAPHIQL must be true or false/],
+      [['--cors-origin', 'https://a.example/path'], {}, /CORS origin is scheme:\/\/host\[:port\] or \*/],
+      [['--init-timeout-ms', 'soon'], {}, /--init-timeout-ms must be a positive integer/],
     ];
     for (const [argv, env, message] of cases) assert.throws(() => parseServeConfig(argv, env), message);
   });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp } from '../../src/server/index.ts';
+import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { openStore, StoreError } from '../../src/store/index.ts';
 import { podRef, startServer, subscribe } from '../graphql/helpers.ts';
 
@@ -12,17 +13,14 @@ describe('server', () => {
     try {
       await server.store.add({ ref: podRef('get-me') });
       const query = '{ revision }';
-      const get = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, {
-        headers: { accept: 'application/graphql-response+json' },
-      });
+      const headers = { accept: 'application/graphql-response+json', [CSRF_HEADER]: '1' };
+      const get = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers });
       assert.equal(get.status, 200);
       assert.deepEqual(await get.json(), { data: { revision: String(server.store.revision) } });
 
       const mutationOverGet = await fetch(
         `${server.url}?query=${encodeURIComponent('mutation { deleteRelationships(relationships: []) }')}`,
-        {
-          headers: { accept: 'application/graphql-response+json' },
-        },
+        { headers },
       );
       assert.equal(mutationOverGet.status, 405, 'mutations are not allowed over GET');
     } finally {

@@ -1,0 +1,124 @@
+/**
+ * Limits on what one request may ask for. The query limits are envelop plugins (graphql-armor) in
+ * yoga's pipeline, which the websocket shares, so they apply to HTTP and websocket operations alike
+ * and reject an operation while it is parsed or validated, before any resolver runs. The byte limits
+ * bound an HTTP body and a websocket message before either is read whole.
+ */
+import { characterLimitPlugin } from '@escape.tech/graphql-armor-character-limit';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/** The `extensions.code` of an operation rejected by a query limit. */
+export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
+
+/** Every limit; see {@link DEFAULT_LIMITS} for what each bounds and its default. */
+export interface Limits {
+  /** Deepest nesting of fields in an operation; a fragment counts as the fields it holds. */
+  readonly maxDepth: number;
+  /** Aliased fields in an operation. */
+  readonly maxAliases: number;
+  /** Directives in an operation. */
+  readonly maxDirectives: number;
+  /** Lexical tokens in a document (comments excluded). */
+  readonly maxTokens: number;
+  /** graphql-armor's cost: each field level multiplies its fields' cost by 1.5, a literal `first` by itself. */
+  readonly maxCost: number;
+  /** Characters in a document (the query text, not its variables). */
+  readonly maxDocumentLength: number;
+  /** Bytes in an HTTP request body; a larger one is answered 413 unread. */
+  readonly maxBodyBytes: number;
+  /** Bytes in one websocket message; a larger one closes its socket with 1009. */
+  readonly maxMessageBytes: number;
+}
+
+/**
+ * The defaults: room for every example operation (the deepest, a two-hop walk over `relationships`,
+ * is 10 levels; the costliest 346) and for GraphiQL's introspection query, which depth and cost
+ * ignore. Resource walks of any depth go through `traverse`, `descendants` and `ancestors`, which
+ * take `maxDepth` as an argument and stay a few levels deep in the document.
+ */
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 12,
+  maxAliases: 15,
+  maxDirectives: 50,
+  maxTokens: 1000,
+  maxCost: 5000,
+  maxDocumentLength: 32_768,
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxMessageBytes: 4 * 1024 * 1024,
+};
+
+/** The limits' names, in the order they are documented. */
+export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+
+/** `given` over the defaults; throws a RangeError naming a limit that is not a positive integer. */
+export function resolveLimits(given: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const name of LIMIT_NAMES) {
+    const value = given[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`limit ${name} must be a positive integer, given ${value}`);
+    }
+    limits[name] = value;
+  }
+  return limits;
+}
+
+/**
+ * graphql-armor's rejection as a coded error: its message without the misleading "Syntax Error: "
+ * prefix, with the limit's name, its value and what the operation had (when armor reports it).
+ */
+function limitError(limit: keyof Limits, max: number, error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/^Syntax Error: /, '');
+  const found = /found ([\d.]+)/.exec(message)?.[1];
+  return new GraphQLError(message, {
+    extensions: { code: QUERY_TOO_COMPLEX, limit, max, ...(found ? { found: Number(found) } : {}) },
+  });
+}
+
+/**
+ * armor's options for one limit: never throw armor's own error, report a coded one instead — into
+ * the validation result when validating, thrown out of `parse` when parsing (no context then).
+ */
+function rejectWith(limit: keyof Limits, max: number) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const coded = limitError(limit, max, error);
+        if (context === null) throw coded;
+        context.reportError(coded);
+      },
+    ],
+  };
+}
+
+/** The query limits as yoga (envelop) plugins. */
+export function queryLimitPlugins(limits: Limits): Plugin[] {
+  return [
+    maxTokensPlugin({ n: limits.maxTokens, ...rejectWith('maxTokens', limits.maxTokens) }),
+    // After the token limit, whose parser it wraps: a long document is refused before it is lexed.
+    characterLimitPlugin({
+      maxLength: limits.maxDocumentLength,
+      ...rejectWith('maxDocumentLength', limits.maxDocumentLength),
+    }),
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      flattenFragments: true,
+      ...rejectWith('maxDepth', limits.maxDepth),
+    }),
+    maxAliasesPlugin({ n: limits.maxAliases, ...rejectWith('maxAliases', limits.maxAliases) }),
+    maxDirectivesPlugin({ n: limits.maxDirectives, ...rejectWith('maxDirectives', limits.maxDirectives) }),
+    costLimitPlugin({
+      maxCost: limits.maxCost,
+      flattenFragments: true,
+      ...rejectWith('maxCost', limits.maxCost),
+    }),
+  ];
+}
