@@ -4,8 +4,9 @@
  * `sharedStructuresKey`. Key layouts are the store's own (`src/store/keys.ts`), so a baseline can read
  * the very rows the store wrote.
  */
-import { type Database, open, type RootDatabase } from 'lmdb';
-import { decodeRefKey, refKey, STRUCTURES_KEY, termIdKey, tupleKey } from '../../src/store/keys.ts';
+import type { Database, RootDatabase } from 'lmdb';
+import { openDatabases } from '../../src/store/db.ts';
+import { decodeRefKey, refKey, termIdKey, tupleKey } from '../../src/store/keys.ts';
 import type { ResourceRef } from '../../src/store/types.ts';
 
 /** A decoded msgpack value (the baselines read rows as plain objects). */
@@ -27,26 +28,12 @@ export interface RawDatabases {
 }
 
 /**
- * Opens (creating when missing) an environment at `path` with the store's options. Opening a store's
- * own directory a second time in the same process is supported by lmdb-js and reads the same data.
+ * Opens (creating when missing) an environment at `path` exactly as the store opens it (the store's
+ * own `openDatabases`: same environment options and value encodings), so a baseline reads and writes
+ * the store's bytes. Opening a store's directory a second time in one process is supported by lmdb-js.
  */
 export function openRaw(path: string): RawDatabases {
-  const env = open({ path, maxDbs: 20 });
-  const structured = { keyEncoding: 'binary', sharedStructuresKey: STRUCTURES_KEY } as const;
-  const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
-  const counters = { keyEncoding: 'binary' } as const;
-  return {
-    env,
-    resources: env.openDB<Row, Buffer>('resources', structured),
-    labels: env.openDB<Buffer, Buffer>('labels', binary),
-    refIds: env.openDB<number, Buffer>('refIds', counters),
-    idRefs: env.openDB<Buffer, Buffer>('idRefs', binary),
-    predIds: env.openDB<number, Buffer>('predIds', counters),
-    idPreds: env.openDB<string, Buffer>('idPreds', { keyEncoding: 'binary', encoding: 'string' }),
-    spo: env.openDB<Row, Buffer>('spo', structured),
-    pos: env.openDB<Row, Buffer>('pos', structured),
-    osp: env.openDB<Row, Buffer>('osp', structured),
-  };
+  return openDatabases(path) as unknown as RawDatabases;
 }
 
 /**

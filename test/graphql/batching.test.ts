@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListWithEdgesDocument, TraverseDocument, type TraverseQuery } from '../../src/generated/graphql.ts';
 import { type Operation, openStore, type Store } from '../../src/store/index.ts';
-import { instrument, nodeRef, podRef, startServer, type TestServer } from './helpers.ts';
+import { countingReads, nodeRef, podRef, type ReadCounts, startServer, type TestServer } from './helpers.ts';
 
 const PODS = 1000;
 const NODES = 10;
@@ -10,7 +10,7 @@ const NODES = 10;
 describe('batched store reads', () => {
   let store: Store;
   let server: TestServer;
-  const calls = { relationshipsMany: 0, relationships: 0, getMany: 0, get: 0 };
+  let calls: ReadCounts;
 
   before(async () => {
     store = await openStore({ inMemory: true });
@@ -28,25 +28,9 @@ describe('batched store reads', () => {
       });
     }
     await store.transaction(operations);
-    const counted = instrument(store, {
-      relationshipsMany: (patterns, limit) => {
-        calls.relationshipsMany++;
-        return store.relationshipsMany(patterns, limit);
-      },
-      relationships: (pattern, page) => {
-        calls.relationships++;
-        return store.relationships(pattern, page);
-      },
-      getMany: (refs) => {
-        calls.getMany++;
-        return store.getMany(refs);
-      },
-      get: (ref) => {
-        calls.get++;
-        return store.get(ref);
-      },
-    });
-    server = await startServer({ store: counted });
+    const counting = countingReads(store);
+    calls = counting.calls;
+    server = await startServer({ store: counting.store });
   });
   after(async () => {
     await server.close();

@@ -188,6 +188,38 @@ export function instrument(store: Store, overrides: Partial<Store>): Store {
   });
 }
 
+/** Counts of the store reads that a batched load should make few of. */
+export interface ReadCounts {
+  relationshipsMany: number;
+  relationships: number;
+  getMany: number;
+  get: number;
+}
+
+/** A view of `store` that counts its point and relationship reads in `calls` (reset it at will). */
+export function countingReads(store: Store): { store: Store; calls: ReadCounts } {
+  const calls: ReadCounts = { relationshipsMany: 0, relationships: 0, getMany: 0, get: 0 };
+  const counted = instrument(store, {
+    relationshipsMany: (patterns, limit) => {
+      calls.relationshipsMany++;
+      return store.relationshipsMany(patterns, limit);
+    },
+    relationships: (pattern, page) => {
+      calls.relationships++;
+      return store.relationships(pattern, page);
+    },
+    getMany: (refs) => {
+      calls.getMany++;
+      return store.getMany(refs);
+    },
+    get: (ref) => {
+      calls.get++;
+      return store.get(ref);
+    },
+  });
+  return { store: counted, calls };
+}
+
 /** Resolves once `condition()` holds, polling every few milliseconds; rejects after `timeoutMs`. */
 export async function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

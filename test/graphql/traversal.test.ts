@@ -24,7 +24,14 @@ import {
   type ResourceRef,
   type Store,
 } from '../../src/store/index.ts';
-import { errorCode, instrument, startServer, subscribe, type TestServer } from './helpers.ts';
+import {
+  countingReads,
+  errorCode,
+  type ReadCounts,
+  startServer,
+  subscribe,
+  type TestServer,
+} from './helpers.ts';
 
 /** A ref in the `example.com` group. */
 const ref = (kind: string, name: string, namespace = 'graph'): ResourceRef => ({
@@ -440,7 +447,7 @@ describe('ownership loads in batches', () => {
   const SETS = 10;
   let store: Store;
   let server: TestServer;
-  const calls = { relationshipsMany: 0, relationships: 0, getMany: 0, get: 0 };
+  let calls: ReadCounts;
 
   before(async () => {
     store = await openStore({ inMemory: true });
@@ -451,26 +458,9 @@ describe('ownership loads in batches', () => {
       [...sets, ...pods],
       pods.map((p, i) => owns(sets[i % SETS] as ResourceRef, p)),
     );
-    server = await startServer({
-      store: instrument(store, {
-        relationshipsMany: (patterns, limit) => {
-          calls.relationshipsMany++;
-          return store.relationshipsMany(patterns, limit);
-        },
-        relationships: (pattern, page) => {
-          calls.relationships++;
-          return store.relationships(pattern, page);
-        },
-        getMany: (refs) => {
-          calls.getMany++;
-          return store.getMany(refs);
-        },
-        get: (r) => {
-          calls.get++;
-          return store.get(r);
-        },
-      }),
-    });
+    const counting = countingReads(store);
+    calls = counting.calls;
+    server = await startServer({ store: counting.store });
   });
   after(async () => {
     await server.close();
