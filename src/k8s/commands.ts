@@ -1,24 +1,36 @@
 /**
- * The `import` and `generate` subcommands of the CLI, for Kubernetes dumps (see the usage texts).
+ * The `import` and `generate` subcommands of the CLI, for Kubernetes dumps (see the usage texts);
+ * `import` also reads the store's own exports (`../transfer/`).
  */
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { type Command, UsageError } from '../cli/command.ts';
+import {
+  type Command,
+  ignoreClosedPipe,
+  optionalInteger,
+  printUsage,
+  UsageError,
+  withUsage,
+} from '../cli/command.ts';
 import { isStoreError, openStore } from '../store/index.ts';
+import { importExports, readImportFile } from '../transfer/import.ts';
 import { generateCluster, writeList } from './generate.ts';
-import { type ImportProgress, type ImportSummary, importFiles } from './import.ts';
+import { type ImportProgress, type ImportSummary, importSourced } from './import.ts';
 
 const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--cluster NAME] [--batch-size N] [--json]
 
-  FILE            kubectl get -o json or -o yaml output: a List, one object, or YAML documents; - is stdin
+  FILE            kubectl get -o json or -o yaml output: a List, one object, or YAML documents;
+                  or the output of resource-store export (named *.ndjson, *.jsonl, *.nq or *.nt, or
+                  recognised by its first line), or a part of it; - is stdin
   --data DIR      store directory, created if missing (env RESOURCE_STORE_DATA; default ./data)
   --cluster NAME  label every resource resource-store/cluster=NAME
-  --batch-size N  objects per atomic transaction (default 500)
+  --batch-size N  objects (for an export: lines) per atomic transaction (default 500)
   --json          print the summary as JSON
   -h, --help      show this help
 
-Re-importing a dump changes nothing. Import into a directory no server is using.
+Re-importing a dump or an export changes nothing; an export imported into an empty store recreates it.
+One run imports either dumps or exports. Import into a directory no server is using.
 `;
 
 const GENERATE_USAGE = `usage: resource-store generate [--nodes N] [--deployments N] [--replicas N] [--services N]
@@ -69,11 +81,18 @@ async function runImport(argv: readonly string[]): Promise<number> {
   const store = await openStore({ path });
   const progress = process.stderr.isTTY ? showProgress : undefined;
   try {
-    const summary = await importFiles(store, positionals, {
-      batchSize,
-      cluster: values.cluster,
-      onProgress: progress,
-    });
+    const options = { batchSize, cluster: values.cluster, onProgress: progress };
+    const inputs = [];
+    for (const file of positionals) inputs.push(await readImportFile(file));
+    const exports = inputs.flatMap((input) => (input.kind === 'export' ? [input.content] : []));
+    const dumps = inputs.flatMap((input) => (input.kind === 'dump' ? input.objects : []));
+    if (exports.length > 0 && exports.length < inputs.length) {
+      throw new UsageError('import either Kubernetes dumps or resource-store exports in one run, not both');
+    }
+    const summary =
+      exports.length > 0
+        ? await importExports(store, exports, options)
+        : await importSourced(store, dumps, options);
     if (progress) process.stderr.write('\n');
     process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return 0;
@@ -151,35 +170,4 @@ function showProgress({ objects, totalObjects, relationships }: ImportProgress):
   process.stderr.write(
     `\rimported ${objects}/${totalObjects} objects (${percent}%), ${relationships} relationships`,
   );
-}
-
-/** Runs a command; a bad argument prints the message and the usage, and exits with 2. */
-async function withUsage(text: string, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const parseError = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-    if (!(error instanceof UsageError || error instanceof RangeError || parseError)) throw error;
-    process.stderr.write(`${(error as Error).message}\n\n${text}`);
-    return 2;
-  }
-}
-
-/** A reader that stops early (`generate | head`) is not an error. */
-function ignoreClosedPipe(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
-}
-
-/** Prints a usage text that was asked for. */
-function printUsage(text: string): number {
-  process.stdout.write(text);
-  return 0;
-}
-
-/** A non-negative integer flag, or undefined when it is absent. */
-function optionalInteger(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a non-negative integer, given "${value}"`);
-  return Number(value);
 }

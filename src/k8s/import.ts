@@ -15,12 +15,13 @@ import {
   badInput,
   isStoreError,
   type Operation,
+  type RelationshipInput,
   type ResourceRef,
   type Store,
   StoreError,
 } from '../store/index.ts';
 import { labelValueError } from '../store/labels.ts';
-import { type ConvertedObject, convertObjects, type SourcedObject } from './convert.ts';
+import { type ConvertedResource, convertObjects, type SourcedObject } from './convert.ts';
 import type { DanglingOwner } from './derive.ts';
 import { readDumpFile } from './read.ts';
 
@@ -91,17 +92,44 @@ export async function importSourced(
   objects: readonly SourcedObject[],
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const clusterLabels = clusterLabelsOf(options.cluster);
+  checkOptions(options);
   const conversion = convertObjects(objects, { resolveUid: (uid) => store.getByUid(uid)?.ref ?? null });
   const summary = emptySummary(conversion.danglingOwners, conversion.warnings, store.revision);
-  await deleteReplaced(store, conversion.objects, batchSize, summary);
-  for (let start = 0; start < conversion.objects.length; start += batchSize) {
-    const batch = conversion.objects.slice(start, start + batchSize);
+  return writeItems(store, conversion.objects, options, summary);
+}
+
+/**
+ * One unit of an import: a resource to apply (or none) and relationships to add after it, from one
+ * source. A converted Kubernetes object is one; so is a line of an export.
+ */
+export interface ImportItem {
+  readonly source: string;
+  readonly resource: ConvertedResource | null;
+  readonly relationships: readonly RelationshipInput[];
+}
+
+/**
+ * Writes items in batches of `batchSize`, each one atomic transaction: stored resources that an item
+ * holds under another uid are deleted first, then every batch applies its resources and adds its
+ * relationships. Adds the counts to `summary` and reports progress after each batch.
+ */
+export async function writeItems(
+  store: Store,
+  items: readonly ImportItem[],
+  options: ImportOptions,
+  summary: ImportSummary,
+): Promise<ImportSummary> {
+  const { batchSize, clusterLabels } = checkOptions(options);
+  await deleteReplaced(store, items, batchSize, summary);
+  const totalObjects = items.filter((item) => item.resource !== null).length;
+  let objects = 0;
+  for (let start = 0; start < items.length; start += batchSize) {
+    const batch = items.slice(start, start + batchSize);
     await writeBatch(store, batch, clusterLabels, summary);
+    objects += batch.filter((item) => item.resource !== null).length;
     options.onProgress?.({
-      objects: start + batch.length,
-      totalObjects: conversion.objects.length,
+      objects,
+      totalObjects,
       relationships: summary.relationships,
       revision: summary.revision,
     });
@@ -109,13 +137,16 @@ export async function importSourced(
   return summary;
 }
 
-/** Deletes stored objects that the dump holds under another uid, `batchSize` per transaction. */
+/** Deletes stored objects that the items hold under another uid, `batchSize` per transaction. */
 async function deleteReplaced(
   store: Store,
-  objects: readonly ConvertedObject[],
+  items: readonly ImportItem[],
   batchSize: number,
   summary: ImportSummary,
 ): Promise<void> {
+  const objects = items.filter(
+    (item): item is ImportItem & { resource: ConvertedResource } => !!item.resource,
+  );
   const stored = readStored(store, objects);
   const replaced = objects.filter(({ resource }, i) => {
     const uid = stored[i]?.uid;
@@ -132,7 +163,7 @@ async function deleteReplaced(
 }
 
 /** The stored resources at the objects' refs; a ref the store rejects fails naming its object. */
-function readStored(store: Store, objects: readonly ConvertedObject[]) {
+function readStored(store: Store, objects: readonly { source: string; resource: ConvertedResource }[]) {
   try {
     return store.getMany(objects.map((object) => object.resource.ref));
   } catch (error) {
@@ -150,13 +181,14 @@ function readStored(store: Store, objects: readonly ConvertedObject[]) {
 /** Applies one batch atomically and adds its counts to `summary`. */
 async function writeBatch(
   store: Store,
-  batch: readonly ConvertedObject[],
+  batch: readonly ImportItem[],
   clusterLabels: Record<string, string>,
   summary: ImportSummary,
 ): Promise<void> {
   const operations: Operation[] = [];
   const sources: string[] = [];
   for (const { resource, source } of batch) {
+    if (resource === null) continue;
     operations.push({
       op: 'apply',
       resource: { ...resource, labels: { ...resource.labels, ...clusterLabels } },
@@ -209,7 +241,8 @@ function countRelationship(summary: ImportSummary, type: string, changed: boolea
   if (changed) summary.changedRelationships++;
 }
 
-function emptySummary(dangling: DanglingOwner[], warnings: string[], revision: number): ImportSummary {
+/** A summary with nothing imported yet. */
+export function emptySummary(dangling: DanglingOwner[], warnings: string[], revision: number): ImportSummary {
   return {
     objects: 0,
     changedObjects: 0,
@@ -221,6 +254,14 @@ function emptySummary(dangling: DanglingOwner[], warnings: string[], revision: n
     danglingOwnerReferences: dangling,
     warnings,
     revision,
+  };
+}
+
+/** The validated batch size and cluster labels. */
+function checkOptions(options: ImportOptions) {
+  return {
+    batchSize: checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE),
+    clusterLabels: clusterLabelsOf(options.cluster),
   };
 }
 

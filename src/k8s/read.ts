@@ -104,7 +104,7 @@ function expandList(value: unknown, where: string): SourcedObject[] {
 }
 
 /** The whole of a stream as UTF-8 text. */
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');

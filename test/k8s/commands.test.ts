@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { cli } from './helpers.ts';
 
-const bin = fileURLToPath(new URL('../../bin/resource-store.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'k8s-commands-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the CLI and resolves to its exit code and output. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('resource-store generate and import', () => {
   const dump = join(dir, 'cluster.json');
