@@ -78,6 +78,20 @@ export function openDatabases(path: string, mapSize?: number): Databases {
   return dbs;
 }
 
+/**
+ * Makes the databases that use lmdb's shared structures (msgpackr records) reload them from the
+ * database before their next write. Call it whenever a write transaction is rolled back or a commit
+ * fails: a structure the write added stays in the encoder's memory but not in the database, and a
+ * later record written with its id would decode with another structure's keys.
+ */
+export function forgetUnsavedStructures(dbs: Databases): void {
+  for (const db of [dbs.resources, dbs.spo, dbs.pos, dbs.osp, dbs.log]) {
+    const structures = (db as unknown as { encoder?: { structures?: { uninitialized?: boolean } } }).encoder
+      ?.structures;
+    if (structures) structures.uninitialized = true;
+  }
+}
+
 /** Range options covering a whole database (fresh each time: lmdb-js keeps state in the options). */
 export const allKeys = () => ({ start: Buffer.alloc(0), end: KEY_SPACE_END });
 

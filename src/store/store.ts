@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
-import { type Databases, type LogEntry, openDatabases, Terms } from './db.ts';
+import { type Databases, forgetUnsavedStructures, type LogEntry, openDatabases, Terms } from './db.ts';
 import { commitFailureOf, DiskGuard, isDiskFull } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
 import type { WalkOptions } from './graph.ts';
@@ -352,13 +352,20 @@ class LmdbStore implements Store {
     let result!: { value: T; revision: number };
     try {
       await this.#dbs.env.childTransaction(() => {
-        const txn = this.#newTxn();
-        const value = work(txn);
-        entry = txn.commit();
-        result = { value, revision: txn.revision };
+        try {
+          const txn = this.#newTxn();
+          const value = work(txn);
+          entry = txn.commit();
+          result = { value, revision: txn.revision };
+        } catch (error) {
+          // Synchronously, before the next write of the same commit encodes anything.
+          forgetUnsavedStructures(this.#dbs);
+          throw error;
+        }
       });
     } catch (error) {
       if (error instanceof StoreError) throw error;
+      forgetUnsavedStructures(this.#dbs);
       const cause = await commitFailureOf(error);
       throw isDiskFull(cause) ? new StoreError('STORAGE_FULL', "the store's disk is full") : cause;
     }
@@ -385,8 +392,12 @@ class LmdbStore implements Store {
     try {
       await this.#track(
         this.#dbs.env.childTransaction(() => {
-          const revision = this.#reader.committedRevision();
-          result = { value: work(this.#newTxn()), revision };
+          try {
+            const revision = this.#reader.committedRevision();
+            result = { value: work(this.#newTxn()), revision };
+          } finally {
+            forgetUnsavedStructures(this.#dbs);
+          }
           throw ROLL_BACK;
         }),
       );
