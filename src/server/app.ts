@@ -5,7 +5,7 @@
  * Store ownership: given `store`, the caller owns it and `stop()` leaves it open; given
  * `storeOptions`, the app opens the store in `start()` and closes it in `stop()`.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
 import { answerProbe } from './health.ts';
@@ -92,6 +92,18 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/**
+ * A request that arrives after `stop()` began (on a kept-alive connection) is refused before it can
+ * start any work, and its connection closed: only requests already running are let finish.
+ */
+function refuseWhileStopping(response: ServerResponse): void {
+  const body = JSON.stringify({
+    errors: [{ message: 'the server is shutting down', extensions: { code: 'SHUTTING_DOWN' } }],
+  });
+  response.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
+  response.end(body);
+}
+
 /** Why the app should get no new work, or null when it is ready. */
 function unreadiness(store: Store, stopping: boolean): string | null {
   if (stopping) return 'stopping';
@@ -124,9 +136,13 @@ export function createApp(config: AppConfig): App {
       corsOrigins,
     });
     const server = createServer((request, response) => {
-      if (!answerProbe(request, response, () => unreadiness(store, stopping !== null))) {
-        void yoga(request, response);
-      }
+      if (answerProbe(request, response, () => unreadiness(store, stopping !== null))) return;
+      if (stopping !== null) return refuseWhileStopping(response);
+      // Once stopping, a connection is closed as soon as its last response is sent.
+      response.once('finish', () => {
+        if (stopping !== null) setImmediate(() => server.closeIdleConnections());
+      });
+      void yoga(request, response);
     });
     const websocket = attachWebSocket(server, yoga, {
       maxMessageBytes: limits.maxMessageBytes,
