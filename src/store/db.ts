@@ -2,13 +2,13 @@
  * Opens the LMDB environment and its databases, and keeps the term dictionary: the compact ids that
  * stand for resource refs and predicate types inside the relationship indexes.
  */
-import { type Database, open, type RootDatabase } from 'lmdb';
+import { asBinary, type Database, open, type RootDatabase } from 'lmdb';
 import { invariant } from './errors.ts';
 import { decodeRefKey, KEY_SPACE_END, META, refKey, STRUCTURES_KEY, termIdKey, tupleKey } from './keys.ts';
 import type { JsonObject, RelationshipChange, Resource, ResourceChange, ResourceRef } from './types.ts';
 
 /** Version of the on-disk layout, checked on open. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What the relationship indexes store for each triplet (identity is in the key). */
 export interface RelationshipValue {
@@ -27,6 +27,62 @@ export interface LogEntry {
   relationships: RelationshipChange[];
 }
 
+/**
+ * A log entry as the `log` database stores it: each resource (and previous state) as the bytes the
+ * `resources` database's encoder made, so a write encodes a resource once for both databases and an
+ * update copies its previous state's stored bytes instead of encoding them again.
+ */
+export interface StoredLogEntry {
+  revision: number;
+  time: number;
+  resources: StoredResourceChange[];
+  relationships: RelationshipChange[];
+}
+
+/** A resource change with its resources as stored bytes (see {@link StoredLogEntry}). */
+export interface StoredResourceChange {
+  type: ResourceChange['type'];
+  revision: number;
+  resource: Uint8Array;
+  previous: Uint8Array | null;
+}
+
+/** The msgpack codec lmdb-js gives each database (untyped in its declarations). */
+interface Codec {
+  encoder: { encode(value: unknown): Uint8Array };
+  decoder: { decode(bytes: Uint8Array): unknown };
+}
+
+/** Encodes a resource as the `resources` database stores it (a copy: the encoder reuses its buffer). */
+export function encodeResource(dbs: Databases, resource: Resource): Buffer {
+  return Buffer.from((dbs.resources as unknown as Codec).encoder.encode(resource));
+}
+
+/** Decodes bytes made by {@link encodeResource} (or read with `resources.getBinary`). */
+export function decodeResource(dbs: Databases, bytes: Uint8Array): Resource {
+  return (dbs.resources as unknown as Codec).decoder.decode(bytes) as Resource;
+}
+
+/** Stores bytes made by {@link encodeResource} as they are. */
+export function putEncodedResource(dbs: Databases, key: Buffer, bytes: Buffer): void {
+  dbs.resources.put(key, asBinary(bytes) as unknown as Resource);
+}
+
+/** The in-memory entry a stored one stands for. */
+export function decodeLogEntry(dbs: Databases, stored: StoredLogEntry): LogEntry {
+  return {
+    revision: stored.revision,
+    time: stored.time,
+    resources: stored.resources.map((change) => ({
+      type: change.type,
+      revision: change.revision,
+      resource: decodeResource(dbs, change.resource),
+      previous: change.previous && decodeResource(dbs, change.previous),
+    })),
+    relationships: stored.relationships,
+  };
+}
+
 /** The environment and its named databases (layouts in keys.ts). */
 export interface Databases {
   env: RootDatabase;
@@ -43,7 +99,7 @@ export interface Databases {
   spo: Database<RelationshipValue, Buffer>;
   pos: Database<RelationshipValue, Buffer>;
   osp: Database<RelationshipValue, Buffer>;
-  log: Database<LogEntry, Buffer>;
+  log: Database<StoredLogEntry, Buffer>;
 }
 
 /** Opens (creating when missing) the environment at `path`. */
@@ -69,7 +125,7 @@ export function openDatabases(path: string, mapSize?: number): Databases {
     spo: env.openDB<RelationshipValue, Buffer>('spo', structured),
     pos: env.openDB<RelationshipValue, Buffer>('pos', structured),
     osp: env.openDB<RelationshipValue, Buffer>('osp', structured),
-    log: env.openDB<LogEntry, Buffer>('log', structured),
+    log: env.openDB<StoredLogEntry, Buffer>('log', structured),
   };
   const format = dbs.meta.get(META.format);
   if (format === undefined) dbs.meta.putSync(META.format, FORMAT);

@@ -4,7 +4,14 @@
  * are read "as of" the first page's revision by overlaying the change log on the current state, the
  * way a Kubernetes continue token reads a consistent list (and, like one, it expires with compaction).
  */
-import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
+import {
+  type Databases,
+  decodeLogEntry,
+  type LogEntry,
+  type RelationshipValue,
+  readCounter,
+  type Terms,
+} from './db.ts';
 import { badInput, invariant, StoreError } from './errors.ts';
 import {
   type GraphView,
@@ -229,7 +236,7 @@ export class Reader {
       end: revisionKey(upTo + 1),
       limit,
     });
-    return Array.from(range, ({ value }) => value);
+    return Array.from(range, ({ value }) => decodeLogEntry(this.#dbs, value));
   }
 
   /**

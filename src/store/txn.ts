@@ -4,8 +4,19 @@
  * transaction back whole — data, indexes, the revision counter and the log entry alike.
  */
 import { randomUUID } from 'node:crypto';
-import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
-import { StoreError } from './errors.ts';
+import {
+  type Databases,
+  decodeResource,
+  encodeResource,
+  type LogEntry,
+  putEncodedResource,
+  type RelationshipValue,
+  readCounter,
+  type StoredLogEntry,
+  type StoredResourceChange,
+  type Terms,
+} from './db.ts';
+import { invariant, StoreError } from './errors.ts';
 import { cascadeDependents } from './graph.ts';
 import {
   decodeTripleKey,
@@ -59,6 +70,9 @@ export class WriteTxn {
   readonly #now = new Date(this.#nowMs).toISOString();
   #revision = 0;
   readonly #resourceChanges: ResourceChange[] = [];
+  readonly #storedResourceChanges: StoredResourceChange[] = [];
+  /** The bytes each resource this transaction stored was encoded to. */
+  readonly #encoded = new WeakMap<Resource, Buffer>();
   readonly #relationshipChanges: RelationshipChange[] = [];
 
   /** `maxDependents` bounds the dependents one cascading delete may remove (LIMIT_EXCEEDED beyond). */
@@ -77,7 +91,8 @@ export class WriteTxn {
   /** Creates, replaces or upserts a resource (`mode`), under an optional version precondition. */
   writeResource(mode: WriteMode, content: ResourceContent, expectedVersion: number | null, field: string) {
     const key = refKey(content.ref);
-    const previous = this.#dbs.resources.get(key) ?? null;
+    const stored = this.#read(key);
+    const previous = stored?.resource ?? null;
     checkPrecondition(mode, content.ref, previous, expectedVersion);
     this.#registry.checkResource(content.ref, content.data, `${field}.data`);
     if (previous) {
@@ -89,20 +104,16 @@ export class WriteTxn {
       if (sameContent(previous, content)) return { resource: previous, changed: false };
     }
     const resource = previous ? this.#replace(key, previous, content) : this.#create(key, content, field);
-    this.#resourceChanges.push({
-      type: previous ? 'UPDATED' : 'ADDED',
-      revision: resource.revision,
-      resource,
-      previous,
-    });
+    this.#logResource(previous ? 'UPDATED' : 'ADDED', resource, stored);
     return { resource, changed: true };
   }
 
   /** Deletes a resource and every relationship where it is subject or object. */
   deleteResource(ref: ResourceRef, expectedVersion: number | null) {
     const key = refKey(ref);
-    const previous = this.#dbs.resources.get(key);
-    if (!previous) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
+    const stored = this.#read(key);
+    if (!stored) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
+    const previous = stored.resource;
     if (expectedVersion !== null && expectedVersion !== previous.version)
       throw versionConflict(ref, previous);
     const revision = this.#nextRevision();
@@ -113,7 +124,7 @@ export class WriteTxn {
       this.#dbs.labels.remove(labelKey(label, value, key));
     const removedRelationships = this.#unlinkAll(ref);
     const deleted: Resource = { ...previous, deletedAt: this.#now, revision };
-    this.#resourceChanges.push({ type: 'DELETED', revision, resource: deleted, previous });
+    this.#logResource('DELETED', deleted, stored, encodeResource(this.#dbs, deleted));
     return { deleted, previous, removedRelationships };
   }
 
@@ -208,6 +219,7 @@ export class WriteTxn {
       resources: this.#resourceChanges,
       relationships: this.#relationshipChanges,
     };
+    const stored: StoredLogEntry = { ...entry, resources: this.#storedResourceChanges };
     for (const { db, key, delta } of this.#counters.values()) {
       if (delta === 0) continue;
       const count = (db.get(key) ?? 0) + delta;
@@ -215,7 +227,7 @@ export class WriteTxn {
       else db.remove(key);
     }
     this.#dbs.meta.put(META.revision, this.#revision);
-    this.#dbs.log.put(revisionKey(this.#revision), entry);
+    this.#dbs.log.put(revisionKey(this.#revision), stored);
     return entry;
   }
 
@@ -231,7 +243,7 @@ export class WriteTxn {
     if (owner)
       throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`);
     const resource = this.#stamp(content, uid, 1, this.#now);
-    this.#dbs.resources.put(key, resource);
+    this.#put(key, resource);
     this.#dbs.uids.put(uidKey, key);
     this.#countType(resource.ref, 1);
     for (const [label, value] of Object.entries(resource.labels))
@@ -241,7 +253,7 @@ export class WriteTxn {
 
   #replace(key: Buffer, previous: Resource, content: ResourceContent): Resource {
     const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt);
-    this.#dbs.resources.put(key, resource);
+    this.#put(key, resource);
     for (const [label, value] of Object.entries(previous.labels)) {
       if (resource.labels[label] !== value) this.#dbs.labels.remove(labelKey(label, value, key));
     }
@@ -249,6 +261,32 @@ export class WriteTxn {
       if (previous.labels[label] !== value) this.#dbs.labels.put(labelKey(label, value, key), EMPTY);
     }
     return resource;
+  }
+
+  /** A stored resource, decoded, with its stored bytes. */
+  #read(key: Buffer): { resource: Resource; bytes: Buffer } | null {
+    const bytes = this.#dbs.resources.getBinary(key);
+    return bytes ? { resource: decodeResource(this.#dbs, bytes), bytes } : null;
+  }
+
+  /** Stores a resource, encoded once: the bytes are kept for the log entry. */
+  #put(key: Buffer, resource: Resource): void {
+    const bytes = encodeResource(this.#dbs, resource);
+    putEncodedResource(this.#dbs, key, bytes);
+    this.#encoded.set(resource, bytes);
+  }
+
+  /** Records a resource change for watchers and for the stored log entry. */
+  #logResource(
+    type: ResourceChange['type'],
+    resource: Resource,
+    previous: { resource: Resource; bytes: Buffer } | null,
+    bytes = this.#encoded.get(resource),
+  ): void {
+    invariant(bytes, 'a logged resource was encoded when it was written');
+    const revision = resource.revision;
+    this.#resourceChanges.push({ type, revision, resource, previous: previous?.resource ?? null });
+    this.#storedResourceChanges.push({ type, revision, resource: bytes, previous: previous?.bytes ?? null });
   }
 
   #stamp(content: ResourceContent, uid: string, version: number, createdAt: string): Resource {
