@@ -2,6 +2,7 @@
  * `resource-store serve`: serves GraphQL over HTTP and websocket until SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { type AuthConfig, AuthConfigError, loadAuthFile } from '../server/auth.ts';
 import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { type Command, UsageError } from './command.ts';
@@ -44,6 +45,9 @@ const USAGE = `usage: resource-store serve [--data DIR | --in-memory] [--port PO
                              (env RESOURCE_STORE_CORS_ORIGINS, comma-separated; default none)
   --init-timeout-ms N        how long a websocket may wait before connection_init
                              (env RESOURCE_STORE_INIT_TIMEOUT_MS; default 3000)
+  --auth-file FILE           require bearer tokens: principals, their tokens or a JWT key, and
+                             their rules, in YAML or JSON (see the README)
+                             (env RESOURCE_STORE_AUTH_FILE; default: no auth, everything allowed)
 ${LIMIT_USAGE}
   -h, --help                 show this help
 
@@ -61,6 +65,8 @@ export interface ServeConfig {
   readonly graphiql: boolean;
   readonly corsOrigins: readonly string[];
   readonly connectionInitTimeoutMs: number;
+  /** Set when `--auth-file` is given: authentication and authorization on. */
+  readonly auth?: AuthConfig;
 }
 
 function flag(name: string, value: string): boolean {
@@ -142,6 +148,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     'no-graphiql'?: boolean;
     'cors-origin'?: string[];
     'init-timeout-ms'?: string;
+    'auth-file'?: string;
     help?: boolean;
   };
   try {
@@ -156,6 +163,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         'no-graphiql': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
         'init-timeout-ms': { type: 'string' },
+        'auth-file': { type: 'string' },
         ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name), { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
@@ -193,7 +201,20 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       env,
       3000,
     ),
+    ...authSetting(values['auth-file'] ?? env.RESOURCE_STORE_AUTH_FILE),
   };
+}
+
+/** The checked auth file, when one is named. */
+function authSetting(file: string | undefined): { auth?: AuthConfig } {
+  if (file === undefined) return {};
+  if (file === '') throw new UsageError('--auth-file needs a file');
+  try {
+    return { auth: loadAuthFile(file) };
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
@@ -219,6 +240,7 @@ async function serve(config: ServeConfig): Promise<number> {
     graphiql,
     corsOrigins,
     connectionInitTimeoutMs,
+    auth: config.auth,
   });
   const signal = shutdownSignal();
   try {

@@ -8,6 +8,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
+import { type AuthConfig, connectionToken, createAuthenticator } from './auth.ts';
 import { answerProbe } from './health.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
@@ -34,6 +35,8 @@ export type AppConfig = StoreSource & {
   readonly corsOrigins?: readonly string[];
   /** How long a websocket may take to send `connection_init` before it is closed (default 3 s). */
   readonly connectionInitTimeoutMs?: number;
+  /** Require bearer tokens and apply their principals' rules (default: off, everything allowed). */
+  readonly auth?: AuthConfig;
   /** Log unexpected errors to the console (default true). */
   readonly logging?: boolean;
   /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
@@ -121,6 +124,7 @@ export function createApp(config: AppConfig): App {
       `connectionInitTimeoutMs must be a positive integer, given ${connectionInitTimeoutMs}`,
     );
   }
+  const authenticator = config.auth === undefined ? null : createAuthenticator(config.auth);
   let running: Running | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -134,6 +138,7 @@ export function createApp(config: AppConfig): App {
       introspection: config.introspection ?? true,
       csrfPrevention: config.csrfPrevention ?? true,
       corsOrigins,
+      auth: authenticator,
     });
     const server = createServer((request, response) => {
       if (answerProbe(request, response, () => unreadiness(store, stopping !== null))) return;
@@ -148,6 +153,9 @@ export function createApp(config: AppConfig): App {
       maxMessageBytes: limits.maxMessageBytes,
       connectionInitTimeoutMs,
       corsOrigins,
+      authenticate: authenticator
+        ? (params) => authenticator.authenticate(connectionToken(params))
+        : undefined,
     });
     try {
       const address = await listen(server, config.port ?? 4000, config.host ?? '127.0.0.1');

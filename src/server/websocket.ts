@@ -9,6 +9,7 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Principal } from '../schema/auth.ts';
 import { invariant } from '../store/index.ts';
 import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 
@@ -26,6 +27,13 @@ export interface WebSocketOptions {
   readonly connectionInitTimeoutMs: number;
   /** Origins besides the server's own whose pages may connect (`*` for any). */
   readonly corsOrigins: readonly string[];
+  /**
+   * Authenticates a socket from its `connection_init` payload; a null principal closes it with 4403.
+   * Without it every socket is accepted.
+   */
+  readonly authenticate?:
+    | ((params: Readonly<Record<string, unknown>> | undefined) => Promise<Principal | null>)
+    | undefined;
 }
 
 /**
@@ -62,6 +70,7 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
     },
   });
   const pipelines = new WeakMap<ExecutionArgs, Pipeline>();
+  const principals = new WeakMap<object, Principal>();
   const pipelineOf = (args: ExecutionArgs): Pipeline => {
     const pipeline = pipelines.get(args);
     invariant(pipeline, 'an operation reached execution without passing onSubscribe');
@@ -70,6 +79,14 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
   const graphqlWs = useServer(
     {
       connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+      // graphql-ws closes the socket with 4403 Forbidden when this returns false.
+      onConnect: async (ctx) => {
+        if (!options.authenticate) return true;
+        const principal = await options.authenticate(ctx.connectionParams);
+        if (principal === null) return false;
+        principals.set(ctx, principal);
+        return true;
+      },
       execute: (args) => pipelineOf(args).execute(args),
       subscribe: (args) => pipelineOf(args).subscribe(args),
       // Anything thrown here would close the socket and end every operation on it, so a bad
@@ -81,6 +98,7 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
             req: ctx.extra.request,
             socket: ctx.extra.socket,
             params: payload,
+            principal: principals.get(ctx),
           });
           const document = parse(payload.query);
           const errors = validate(schema, document);

@@ -9,6 +9,7 @@ import { GraphQLError, getNamedType, isIntrospectionType, type ValidationRule } 
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
+import { type Authenticator, authorizedContext, useAuthentication } from './auth.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
 
@@ -41,6 +42,8 @@ export interface GraphQLHandlerOptions {
   readonly csrfPrevention: boolean;
   /** Origins besides the server's own that browsers may call it from (`*` for any); none by default. */
   readonly corsOrigins: readonly string[];
+  /** Require a bearer token and apply its principal's rules (off when absent). */
+  readonly auth?: Authenticator | null;
 }
 
 /** Rejects fields of the introspection types (`__typename` stays allowed), with a code. */
@@ -70,7 +73,7 @@ function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
 export function createGraphQLHandler(store: Store, options: GraphQLHandlerOptions): Yoga {
   return createYoga<Record<string, unknown>, SchemaContext>({
     schema,
-    context: () => ({ store }),
+    context: options.auth ? authorizedContext(store) : () => ({ store }),
     graphqlEndpoint: GRAPHQL_PATH,
     maskedErrors: { maskError },
     graphiql: options.graphiql ? { title: 'resource-store', subscriptionsProtocol: 'WS' } : false,
@@ -79,6 +82,7 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     // Same-origin pages need no CORS; without it a cross-site page's preflight fails.
     cors: options.corsOrigins.length === 0 ? false : { origin: [...options.corsOrigins] },
     plugins: [
+      ...(options.auth ? [useAuthentication(options.auth, options)] : []),
       useBodyLimit(options.limits.maxBodyBytes),
       ...queryLimitPlugins(options.limits),
       ...productionPlugins(options),
