@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type AuthConfig, AuthConfigError, loadAuthFile } from '../server/auth.ts';
 import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
+import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
 import { type Command, UsageError } from './command.ts';
 
 /** What each limit bounds, for the usage text. */
@@ -48,6 +49,9 @@ const USAGE = `usage: resource-store serve [--data DIR | --in-memory] [--port PO
   --auth-file FILE           require bearer tokens: principals, their tokens or a JWT key, and
                              their rules, in YAML or JSON (see the README)
                              (env RESOURCE_STORE_AUTH_FILE; default: no auth, everything allowed)
+  --log-level LEVEL          ${LOG_LEVELS.join(', ')}: JSON log lines on stdout
+                             (env RESOURCE_STORE_LOG_LEVEL; default info)
+  --no-metrics               serve no Prometheus metrics at /metrics (env RESOURCE_STORE_METRICS=false)
 ${LIMIT_USAGE}
   -h, --help                 show this help
 
@@ -65,6 +69,8 @@ export interface ServeConfig {
   readonly graphiql: boolean;
   readonly corsOrigins: readonly string[];
   readonly connectionInitTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly metrics: boolean;
   /** Set when `--auth-file` is given: authentication and authorization on. */
   readonly auth?: AuthConfig;
 }
@@ -126,6 +132,19 @@ function limitSettings(values: Record<string, unknown>, env: NodeJS.ProcessEnv):
   return limits;
 }
 
+function logLevel(flagValue: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
+  const [source, value] =
+    flagValue !== undefined
+      ? ['--log-level', flagValue]
+      : ['RESOURCE_STORE_LOG_LEVEL', env.RESOURCE_STORE_LOG_LEVEL];
+  if (value === undefined) return 'info';
+  const level = LOG_LEVELS.find((known) => known === value);
+  if (level === undefined) {
+    throw new UsageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, given "${value}"`);
+  }
+  return level;
+}
+
 function corsOrigins(flags: string[] | undefined, env: NodeJS.ProcessEnv): string[] {
   const origins = flags ?? (env.RESOURCE_STORE_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim());
   const kept = origins.filter((origin) => origin !== '');
@@ -148,6 +167,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     'no-graphiql'?: boolean;
     'cors-origin'?: string[];
     'init-timeout-ms'?: string;
+    'log-level'?: string;
+    'no-metrics'?: boolean;
     'auth-file'?: string;
     help?: boolean;
   };
@@ -163,6 +184,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         'no-graphiql': { type: 'boolean' },
         'cors-origin': { type: 'string', multiple: true },
         'init-timeout-ms': { type: 'string' },
+        'log-level': { type: 'string' },
+        'no-metrics': { type: 'boolean' },
         'auth-file': { type: 'string' },
         ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name), { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
@@ -201,6 +224,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       env,
       3000,
     ),
+    logLevel: logLevel(values['log-level'], env),
+    metrics: switchSetting(values['no-metrics'], 'RESOURCE_STORE_METRICS', env),
     ...authSetting(values['auth-file'] ?? env.RESOURCE_STORE_AUTH_FILE),
   };
 }
@@ -241,6 +266,8 @@ async function serve(config: ServeConfig): Promise<number> {
     corsOrigins,
     connectionInitTimeoutMs,
     auth: config.auth,
+    logLevel: config.logLevel,
+    metrics: config.metrics,
   });
   const signal = shutdownSignal();
   try {

@@ -11,6 +11,15 @@ import { invariant, openStore, type Store, type StoreOptions } from '../store/in
 import { type AuthConfig, connectionToken, createAuthenticator } from './auth.ts';
 import { answerProbe } from './health.ts';
 import { type Limits, resolveLimits } from './limits.ts';
+import {
+  createLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  useRequestLog,
+  yogaLogger,
+} from './logging.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './yoga.ts';
 
@@ -37,8 +46,14 @@ export type AppConfig = StoreSource & {
   readonly connectionInitTimeoutMs?: number;
   /** Require bearer tokens and apply their principals' rules (default: off, everything allowed). */
   readonly auth?: AuthConfig;
-  /** Log unexpected errors to the console (default true). */
+  /** Log requests and unexpected errors (default true); false silences every log line. */
   readonly logging?: boolean;
+  /** Least level logged, as JSON lines on stdout (default `info`). */
+  readonly logLevel?: LogLevel;
+  /** A pino logger to log to instead (`logging` and `logLevel` are then ignored). */
+  readonly logger?: Logger;
+  /** Serve Prometheus metrics at `/metrics` (default true). */
+  readonly metrics?: boolean;
   /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
   readonly shutdownGraceMs?: number;
 };
@@ -62,6 +77,7 @@ interface Running {
   readonly store: Store;
   readonly server: Server;
   readonly websocket: WebSocketEndpoint;
+  readonly metrics: ServerMetrics | null;
   readonly dispose: () => Promise<void> | void;
   readonly url: string;
 }
@@ -124,6 +140,11 @@ export function createApp(config: AppConfig): App {
       `connectionInitTimeoutMs must be a positive integer, given ${connectionInitTimeoutMs}`,
     );
   }
+  const logLevel = config.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new RangeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, given ${logLevel}`);
+  }
+  const logger = config.logger ?? createLogger(config.logging === false ? 'silent' : logLevel);
   const authenticator = config.auth === undefined ? null : createAuthenticator(config.auth);
   let running: Running | null = null;
   let stopping: Promise<void> | null = null;
@@ -131,9 +152,12 @@ export function createApp(config: AppConfig): App {
   async function start(): Promise<void> {
     invariant(running === null && stopping === null, 'an app starts once');
     const store = 'store' in config ? config.store : await openStore(config.storeOptions);
-    const yoga = createGraphQLHandler(store, {
+    const metrics = config.metrics === false ? null : createMetrics(store);
+    const observe = metrics ? metrics.observeOperation : () => {};
+    const yoga = createGraphQLHandler(metrics?.store ?? store, {
       graphiql: config.graphiql ?? true,
-      logging: config.logging ?? true,
+      logging: logger.isLevelEnabled('error') ? yogaLogger(logger) : false,
+      firstPlugins: metrics || logger.isLevelEnabled('info') ? [useRequestLog(logger, observe)] : [],
       limits,
       introspection: config.introspection ?? true,
       csrfPrevention: config.csrfPrevention ?? true,
@@ -142,6 +166,7 @@ export function createApp(config: AppConfig): App {
     });
     const server = createServer((request, response) => {
       if (answerProbe(request, response, () => unreadiness(store, stopping !== null))) return;
+      if (metrics?.answer(request, response)) return;
       if (stopping !== null) return refuseWhileStopping(response);
       // Once stopping, a connection is closed as soon as its last response is sent.
       response.once('finish', () => {
@@ -157,11 +182,20 @@ export function createApp(config: AppConfig): App {
         ? (params) => authenticator.authenticate(connectionToken(params))
         : undefined,
     });
+    metrics?.reportSockets(() => websocket.stats());
     try {
       const address = await listen(server, config.port ?? 4000, config.host ?? '127.0.0.1');
-      running = { store, server, websocket, dispose: () => yoga.dispose(), url: endpointUrl(address) };
+      running = {
+        store,
+        server,
+        websocket,
+        metrics,
+        dispose: () => yoga.dispose(),
+        url: endpointUrl(address),
+      };
     } catch (error) {
       await websocket.close();
+      await metrics?.close();
       if (owned) await store.close();
       throw error;
     }
@@ -172,6 +206,7 @@ export function createApp(config: AppConfig): App {
     await app.websocket.close();
     await closed;
     await app.dispose();
+    await app.metrics?.close();
     if (owned) await app.store.close();
   }
 

@@ -11,6 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../schema/auth.ts';
 import { invariant } from '../store/index.ts';
+import type { SocketStats } from './metrics.ts';
 import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 
 /** The execute and subscribe functions of one operation's envelop pipeline. */
@@ -51,6 +52,8 @@ export function originAllowed(request: IncomingMessage, corsOrigins: readonly st
 export interface WebSocketEndpoint {
   /** Completes every operation, closes every socket (1001 Going away) and stops accepting. */
   close(): Promise<void>;
+  /** Open sockets and the bytes queued on them. */
+  stats(): SocketStats;
 }
 
 /** A thrown error as a GraphQL error for one operation: its own if it is one, masked otherwise. */
@@ -128,6 +131,15 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
     socket.on('error', () => {});
   });
   return {
+    stats() {
+      let bufferedBytes = 0;
+      let maxBufferedBytes = 0;
+      for (const socket of sockets.clients) {
+        bufferedBytes += socket.bufferedAmount;
+        maxBufferedBytes = Math.max(maxBufferedBytes, socket.bufferedAmount);
+      }
+      return { connections: sockets.clients.size, bufferedBytes, maxBufferedBytes };
+    },
     async close() {
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));

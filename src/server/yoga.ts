@@ -3,7 +3,9 @@
  * masked, the query and body limits, CSRF prevention, switchable introspection, and GraphiQL using
  * the websocket for subscriptions.
  */
+
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import type { YogaLogger } from '@graphql-yoga/logger';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, getNamedType, isIntrospectionType, type ValidationRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -32,8 +34,10 @@ export type Yoga = YogaServerInstance<Record<string, unknown>, SchemaContext>;
 export interface GraphQLHandlerOptions {
   /** Serve GraphiQL to browsers at the GraphQL path. */
   readonly graphiql: boolean;
-  /** Let yoga log unexpected errors and warnings to the console. */
-  readonly logging: boolean;
+  /** Let yoga log unexpected errors and warnings: to the console, to this logger, or not at all. */
+  readonly logging: boolean | YogaLogger;
+  /** Plugins to run before every other (the request log). */
+  readonly firstPlugins?: readonly Plugin[];
   /** The query limits and the body limit. */
   readonly limits: Limits;
   /** Answer `__schema` and `__type`; when off, validation errors no longer suggest field names. */
@@ -59,6 +63,24 @@ const noIntrospection: ValidationRule = (context) => ({
   },
 });
 
+/**
+ * An operation that fails before it produces any data (a subscription whose store watch refuses its
+ * arguments) is a request error: 400 to clients accepting `application/graphql-response+json`, 200
+ * to those accepting `application/json`. yoga would answer 500, taking its coded store errors (their
+ * original error is not a GraphQLError) for unexpected ones.
+ */
+const requestErrorStatus: Plugin = {
+  onExecutionResult({ result, setResult }) {
+    if (!result || Symbol.asyncIterator in result || 'data' in result || !result.errors?.length) return;
+    if (!result.errors.every((error) => typeof error.extensions?.code === 'string')) return;
+    const errors = result.errors.map((error) => {
+      error.extensions.http ??= { status: 400, spec: true };
+      return error;
+    });
+    setResult({ ...result, errors });
+  },
+};
+
 function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
   const plugins: Plugin[] = [];
   if (!options.introspection) {
@@ -82,9 +104,11 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     // Same-origin pages need no CORS; without it a cross-site page's preflight fails.
     cors: options.corsOrigins.length === 0 ? false : { origin: [...options.corsOrigins] },
     plugins: [
+      ...(options.firstPlugins ?? []),
       ...(options.auth ? [useAuthentication(options.auth, options)] : []),
       useBodyLimit(options.limits.maxBodyBytes),
       ...queryLimitPlugins(options.limits),
+      requestErrorStatus,
       ...productionPlugins(options),
     ],
   });

@@ -43,7 +43,8 @@ export interface ServeProcess {
 export async function startServe(dir: string): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir, '--port', '0'],
+    // Request logs would interleave with the lines the tests read, and cost time under load.
+    ['--import', 'tsx', 'src/cli.ts', 'serve', '--data', dir, '--port', '0', '--log-level', 'warn'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -104,6 +104,8 @@ const DEFAULTS = {
   graphiql: true,
   corsOrigins: [],
   connectionInitTimeoutMs: 3000,
+  logLevel: 'info',
+  metrics: true,
 };
 
 describe('serve configuration', () => {
