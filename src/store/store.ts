@@ -17,25 +17,28 @@ import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
 import { parseLabelSelector } from './labels.ts';
 import {
-  matchesPattern,
-  matchesQuery,
-  Reader,
-  type ResourceQuery,
-  sameRef,
-  type TriplePattern,
-} from './reads.ts';
+  cursorOf,
+  listOf,
+  optionalStringList,
+  optionalVersion,
+  optionsObject,
+  planOperation,
+  propagationOf,
+  relationshipContent,
+  runOperation,
+  triplePattern,
+} from './operations.ts';
+import { matchesPattern, matchesQuery, Reader, type ResourceQuery } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
-import { type RelationshipContent, WriteTxn } from './txn.ts';
+import { WriteTxn } from './txn.ts';
 import type {
   AddRelationshipsResult,
   DeleteOptions,
-  DeletePropagation,
   DeleteRelationshipsResult,
   DeleteResult,
   Direction,
   ListQuery,
   Operation,
-  OperationResult,
   Page,
   PageOptions,
   PathOptions,
@@ -60,7 +63,6 @@ import type {
   WriteResult,
 } from './types.ts';
 import {
-  copyJson,
   isPlainObject,
   normalizePredicateType,
   normalizeRef,
@@ -69,7 +71,6 @@ import {
   normalizeVersion,
   optionalKeyString,
   REF_LIMITS,
-  type ResourceContent,
 } from './validate.ts';
 import { EventHub, type InitialState, Watcher } from './watch.ts';
 
@@ -77,7 +78,6 @@ const DEFAULT_PAGE_SIZE = 100;
 const DEFAULT_TRAVERSAL_DEPTH = 10;
 const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
 const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
-const PROPAGATIONS: readonly DeletePropagation[] = ['ORPHAN', 'BACKGROUND', 'FOREGROUND'];
 /** Thrown inside a dry run's transaction to roll it back. */
 const ROLL_BACK = Symbol('roll back');
 const INITIAL_STATE_PAGE = 500;
@@ -89,18 +89,6 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   mkdirSync(path, { recursive: true });
   return new LmdbStore(openDatabases(path, options.mapSize), path, options);
 }
-
-/** A validated write, ready to run inside a transaction. */
-type PlannedOperation =
-  | { op: 'add' | 'update' | 'apply'; content: ResourceContent; expectedVersion: number | null }
-  | {
-      op: 'delete';
-      ref: ResourceContent['ref'];
-      expectedVersion: number | null;
-      propagation: DeletePropagation;
-    }
-  | { op: 'addRelationship'; content: RelationshipContent }
-  | { op: 'deleteRelationship'; content: RelationshipContent };
 
 class LmdbStore implements Store {
   readonly path: string;
@@ -581,154 +569,6 @@ class LmdbStore implements Store {
       throw badInput('limit', `must be an integer from 0 to ${this.#maxPageSize}`);
     }
     return limit;
-  }
-}
-
-function cursorOf(after: string | null | undefined): string | null {
-  if (after === null || after === undefined) return null;
-  if (typeof after !== 'string' || after.length === 0 || after.length > 4096) {
-    throw badInput('after', 'is not a cursor this store issued');
-  }
-  return after;
-}
-
-/** Checks that an options argument is a plain object. */
-function optionsObject<T extends object>(options: T): T {
-  if (!isPlainObject(options)) throw badInput('options', 'must be an object');
-  return options;
-}
-
-function propagationOf(value: DeletePropagation | null | undefined, field: string): DeletePropagation {
-  if (value === null || value === undefined) return 'ORPHAN';
-  if (!PROPAGATIONS.includes(value)) throw badInput(field, `must be one of ${PROPAGATIONS.join(', ')}`);
-  return value;
-}
-
-/** A list of strings, each checked by `check`, or null when absent. */
-function optionalStringList(
-  value: readonly string[] | null | undefined,
-  field: string,
-  check: (item: string, field: string) => string | undefined,
-): string[] | null {
-  if (value === null || value === undefined) return null;
-  if (!Array.isArray(value)) throw badInput(field, 'must be a list of strings');
-  return value.map((item, i) => {
-    const checked = check(item, `${field}[${i}]`);
-    if (checked === undefined) throw badInput(`${field}[${i}]`, 'must be a string');
-    return checked;
-  });
-}
-
-function optionalVersion(value: number | null | undefined): number | null {
-  return value === null || value === undefined ? null : normalizeVersion(value);
-}
-
-function listOf<T>(value: readonly T[], field: string): readonly T[] {
-  if (!Array.isArray(value)) throw badInput(field, 'must be a list');
-  return value;
-}
-
-function triplePattern(
-  pattern: RelationshipPattern | RelationshipWatchOptions,
-  field = 'pattern',
-): TriplePattern {
-  if (!isPlainObject(pattern)) throw badInput(field, 'must be an object');
-  const { subject, object, predicateType } = pattern as RelationshipPattern;
-  return {
-    subject:
-      subject === null || subject === undefined ? undefined : normalizeRef(subject, `${field}.subject`),
-    predicateType:
-      predicateType === null || predicateType === undefined
-        ? undefined
-        : normalizePredicateType(predicateType, `${field}.predicateType`),
-    object: object === null || object === undefined ? undefined : normalizeRef(object, `${field}.object`),
-  };
-}
-
-function relationshipContent(input: RelationshipInput, field: string): RelationshipContent {
-  if (!isPlainObject(input)) throw badInput(field, 'must be an object');
-  const subject = normalizeRef(input.subject as ResourceRefInput, `${field}.subject`);
-  const object = normalizeRef(input.object as ResourceRefInput, `${field}.object`);
-  if (!isPlainObject(input.predicate)) throw badInput(`${field}.predicate`, 'must be an object');
-  const type = normalizePredicateType(input.predicate.type, `${field}.predicate.type`);
-  const rawData = input.predicate.data ?? null;
-  if (rawData !== null && !isPlainObject(rawData))
-    throw badInput(`${field}.predicate.data`, 'must be an object');
-  const data =
-    rawData === null ? null : (copyJson(rawData, `${field}.predicate.data`) as RelationshipContent['data']);
-  if (sameRef(subject, object)) {
-    throw badInput(field, 'a relationship cannot have the same subject and object');
-  }
-  return { subject, type, data, object };
-}
-
-function planOperation(operation: Operation, field: string): PlannedOperation {
-  if (!isPlainObject(operation)) throw badInput(field, 'must be an object');
-  switch (operation.op) {
-    case 'add':
-      return {
-        op: 'add',
-        content: normalizeResourceInput(operation.resource, `${field}.resource`),
-        expectedVersion: null,
-      };
-    case 'update':
-      return {
-        op: 'update',
-        content: normalizeResourceInput(operation.resource, `${field}.resource`),
-        expectedVersion: normalizeVersion(operation.expectedVersion, `${field}.expectedVersion`),
-      };
-    case 'apply':
-      return {
-        op: 'apply',
-        content: normalizeResourceInput(operation.resource, `${field}.resource`),
-        expectedVersion: optionalVersion(operation.expectedVersion),
-      };
-    case 'delete':
-      return {
-        op: 'delete',
-        ref: normalizeRef(operation.ref, `${field}.ref`),
-        expectedVersion: optionalVersion(operation.expectedVersion),
-        propagation: propagationOf(operation.propagation, `${field}.propagation`),
-      };
-    case 'addRelationship':
-    case 'deleteRelationship':
-      return {
-        op: operation.op,
-        content: relationshipContent(operation.relationship, `${field}.relationship`),
-      };
-    default:
-      throw badInput(
-        `${field}.op`,
-        'must be one of add, update, apply, delete, addRelationship, deleteRelationship',
-      );
-  }
-}
-
-function runOperation(txn: WriteTxn, operation: PlannedOperation, field: string): OperationResult {
-  switch (operation.op) {
-    case 'add':
-    case 'update':
-    case 'apply': {
-      const { resource, changed } = txn.writeResource(
-        operation.op,
-        operation.content,
-        operation.expectedVersion,
-        `${field}.resource`,
-      );
-      return { op: operation.op, resource, changed };
-    }
-    case 'delete': {
-      const { deleted, dependents, removedRelationships } = txn.deleteCascade(
-        operation.ref,
-        operation.expectedVersion,
-        operation.propagation,
-      );
-      return { op: 'delete', deleted, dependents, removedRelationships: removedRelationships.length };
-    }
-    case 'addRelationship':
-      return { op: 'addRelationship', ...txn.link(operation.content, `${field}.relationship`) };
-    case 'deleteRelationship':
-      return { op: 'deleteRelationship', deleted: txn.unlink(operation.content) };
   }
 }
 
