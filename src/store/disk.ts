@@ -3,11 +3,12 @@
  * a native abort after it; so the store refuses writes with STORAGE_FULL while the free space of its
  * file system is below a floor, and never lets LMDB reach the end of the disk.
  *
- * Free space is read with `statfs` before every write (about 2 µs: a write costs a hundred times
- * more, and on a fast disk thousands of writes can land between two timed readings). Within
- * {@link CLOSE_FACTOR}× the floor the store also runs writes one at a time (see `close`), since
- * `statfs` only sees a commit's pages once they are written. The floor must exceed the largest
- * transaction.
+ * Free space is read with `statfs` at least every {@link MAX_UNREAD_WRITES} writes and every
+ * {@link MAX_READING_AGE_MS} (on a fast disk thousands of writes land within a timed interval, so a
+ * timer alone is not enough), and before every write once it is within {@link CLOSE_FACTOR}× the
+ * floor, where the store also runs writes one at a time (see `close`): `statfs` only sees a commit's
+ * pages once they are written. The floor must exceed {@link MAX_UNREAD_WRITES}× the largest
+ * transaction (the default 64 MiB is 16 of the HTTP body limit's 4 MiB).
  */
 import { statfsSync } from 'node:fs';
 import { StoreError } from './errors.ts';
@@ -15,27 +16,45 @@ import type { StorageStatus } from './types.ts';
 
 /** Below this multiple of the floor, free space is read before every write. */
 const CLOSE_FACTOR = 4;
+/** Above it, a reading serves at most this many writes... */
+const MAX_UNREAD_WRITES = 16;
+/** ...and is at most this old. */
+const MAX_READING_AGE_MS = 10;
 
 /** Watches the free space of the file system holding `path`. */
 export class DiskGuard {
   readonly #path: string;
   readonly #minFreeBytes: number;
+  #freeBytes = 0;
+  #readAt = Number.NEGATIVE_INFINITY;
+  #writesSinceRead = Number.POSITIVE_INFINITY;
 
   constructor(path: string, minFreeBytes: number) {
     this.#path = path;
     this.#minFreeBytes = minFreeBytes;
   }
 
-  /** The current status. */
+  /** The current status (free space read again unless the last reading is fresh enough). */
   status(): StorageStatus {
-    const stats = statfsSync(this.#path);
-    const freeBytes = stats.bavail * stats.bsize;
+    const now = Date.now();
+    if (
+      this.#freeBytes < this.#minFreeBytes * CLOSE_FACTOR ||
+      this.#writesSinceRead >= MAX_UNREAD_WRITES ||
+      now - this.#readAt >= MAX_READING_AGE_MS
+    ) {
+      const stats = statfsSync(this.#path);
+      this.#freeBytes = stats.bavail * stats.bsize;
+      this.#readAt = now;
+      this.#writesSinceRead = 0;
+    }
+    const freeBytes = this.#freeBytes;
     return { freeBytes, minFreeBytes: this.#minFreeBytes, full: freeBytes < this.#minFreeBytes };
   }
 
   /** Throws STORAGE_FULL when a write must be refused; returns whether free space is near the floor. */
   check(): { close: boolean } {
     const { freeBytes, minFreeBytes, full } = this.status();
+    this.#writesSinceRead++;
     if (full) {
       throw new StoreError(
         'STORAGE_FULL',
