@@ -25,11 +25,12 @@
  *
  * The three relationship indexes serve every triplet pattern with one prefix range scan:
  * S, SP, SPO and none → spo; P, PO → pos; O, OS → osp.
+ *
+ * LMDB refuses keys over 1,978 bytes. Input validation keeps every key well below that: the longest
+ * is a label index key — a label key (≤ 317 bytes) and value (≤ 63) before a ref (≤ 1,020) — at
+ * 1,402 bytes.
  */
 import type { ResourceRef } from './types.ts';
-
-/** LMDB's largest key. Input validation keeps every key well below it; {@link checkKeySize} proves it. */
-export const MAX_KEY_BYTES = 1978;
 
 /** Where lmdb keeps its shared msgpack structures: above every key this file makes. */
 export const STRUCTURES_KEY = Buffer.from([0xff, 0xff, 0x73]);
@@ -98,12 +99,6 @@ export function prefixEnd(prefix: Buffer): Buffer {
 /** The smallest key greater than `key` itself. */
 export function keySuccessor(key: Buffer): Buffer {
   return Buffer.concat([key, Buffer.from([0])]);
-}
-
-/** Throws a RangeError (an internal error) if a key could not be stored; validation prevents this. */
-export function checkKeySize(key: Buffer): Buffer {
-  if (key.length > MAX_KEY_BYTES) throw new RangeError(`key of ${key.length} bytes exceeds LMDB's limit`);
-  return key;
 }
 
 // --- resources ------------------------------------------------------------------------------------

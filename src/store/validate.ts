@@ -22,7 +22,7 @@ const PREDICATE_TYPE = /^[A-Za-z_][A-Za-z0-9_.:/-]*$/;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Validates one string part of a key: a string, within `maxBytes`, without control characters. */
-export function keyString(value: unknown, field: string, maxBytes: number, allowEmpty: boolean): string {
+function keyString(value: unknown, field: string, maxBytes: number, allowEmpty: boolean): string {
   if (typeof value !== 'string') throw badInput(field, 'must be a string');
   if (!allowEmpty && value.length === 0) throw badInput(field, 'must not be empty');
   if (CONTROL_CHARACTERS.test(value)) throw badInput(field, 'must not contain control characters');
@@ -72,7 +72,7 @@ export function normalizeVersion(value: unknown, field = 'expectedVersion'): num
 }
 
 /** Validates a map of annotations: string values, at most 256 KiB in all. */
-export function normalizeAnnotations(value: unknown, field = 'annotations'): Record<string, string> {
+function normalizeAnnotations(value: unknown, field = 'annotations'): Record<string, string> {
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw badInput(field, 'must be an object of strings');
   const copy: Record<string, string> = {};
