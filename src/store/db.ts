@@ -7,8 +7,17 @@ import { invariant } from './errors.ts';
 import { decodeRefKey, KEY_SPACE_END, META, refKey, STRUCTURES_KEY, termIdKey, tupleKey } from './keys.ts';
 import type { JsonObject, RelationshipChange, Resource, ResourceChange, ResourceRef } from './types.ts';
 
-/** Version of the on-disk layout, checked on open. */
-const FORMAT = 2;
+/** Version of the on-disk layout of new stores; older stores of a {@link READABLE_FORMATS} are opened too. */
+const FORMAT = 3;
+
+/**
+ * Shared msgpack structures (record shapes) each structured database may keep, per format. Format 2
+ * kept lmdb-js's default of 32: a Kubernetes dump fills them with its first objects' shapes, and every
+ * later record then carried its other shapes' key lists inline, encoding 3–4× slower. Format 3 keeps
+ * up to 1,024 (two-byte record ids past the first 32); the setting cannot change for a store's life.
+ */
+const SHARED_STRUCTURES: Readonly<Record<number, number>> = { 2: 32, 3: 1024 };
+const READABLE_FORMATS = Object.keys(SHARED_STRUCTURES).map(Number);
 
 /** What the relationship indexes store for each triplet (identity is in the key). */
 export interface RelationshipValue {
@@ -107,12 +116,18 @@ export function openDatabases(path: string, mapSize?: number): Databases {
   // Never `noSync`, `useWritemap` or `mapAsync`: each can corrupt the file on a crash. `path` is always
   // a directory (lmdb-js would take a name with a dot, like `data.v2`, for a file).
   const env = open({ path, noSubdir: false, maxDbs: 20, ...(mapSize ? { mapSize } : {}) });
-  const structured = { keyEncoding: 'binary', sharedStructuresKey: STRUCTURES_KEY } as const;
+  const meta = env.openDB<number, string>('meta', {});
+  const format = formatOf(meta, path);
+  const structured = {
+    keyEncoding: 'binary',
+    sharedStructuresKey: STRUCTURES_KEY,
+    maxSharedStructures: SHARED_STRUCTURES[format],
+  } as const;
   const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
   const counters = { keyEncoding: 'binary' } as const;
   const dbs: Databases = {
     env,
-    meta: env.openDB<number, string>('meta', {}),
+    meta,
     resources: env.openDB<Resource, Buffer>('resources', structured),
     uids: env.openDB<Buffer, Buffer>('uids', binary),
     labels: env.openDB<Buffer, Buffer>('labels', binary),
@@ -127,11 +142,22 @@ export function openDatabases(path: string, mapSize?: number): Databases {
     osp: env.openDB<RelationshipValue, Buffer>('osp', structured),
     log: env.openDB<StoredLogEntry, Buffer>('log', structured),
   };
-  const format = dbs.meta.get(META.format);
-  if (format === undefined) dbs.meta.putSync(META.format, FORMAT);
-  else if (format !== FORMAT)
-    throw new Error(`store at ${path} has format ${format}; this build reads ${FORMAT}`);
   return dbs;
+}
+
+/** The store's format, recorded as {@link FORMAT} when the store is new; throws for unreadable ones. */
+function formatOf(meta: Databases['meta'], path: string): number {
+  const format = meta.get(META.format);
+  if (format === undefined) {
+    meta.putSync(META.format, FORMAT);
+    return FORMAT;
+  }
+  if (!READABLE_FORMATS.includes(format)) {
+    throw new Error(
+      `store at ${path} has format ${format}; this build reads ${READABLE_FORMATS.join(' and ')}`,
+    );
+  }
+  return format;
 }
 
 /**
