@@ -11,18 +11,11 @@
  * import only adds and updates: objects missing from a later dump, and relationships a later dump no
  * longer declares, are left in place.
  */
-import {
-  badInput,
-  isStoreError,
-  type Operation,
-  type RelationshipInput,
-  type ResourceRef,
-  type Store,
-  StoreError,
-} from '../store/index.ts';
+import { badInput, isStoreError, type RelationshipInput, type Store, StoreError } from '../store/index.ts';
 import { labelValueError } from '../store/labels.ts';
 import { type ConvertedResource, convertObjects, type SourcedObject } from './convert.ts';
 import type { DanglingOwner } from './derive.ts';
+import { BatchPipeline } from './pipeline.ts';
 import { readDumpFile } from './read.ts';
 
 /** The label `--cluster NAME` puts on every imported resource. */
@@ -109,9 +102,10 @@ export interface ImportItem {
 }
 
 /**
- * Writes items in batches of `batchSize`, each one atomic transaction: stored resources that an item
- * holds under another uid are deleted first, then every batch applies its resources and adds its
- * relationships. Adds the counts to `summary` and reports progress after each batch.
+ * Writes items in batches of `batchSize`, each one atomic transaction, several in flight (see
+ * pipeline.ts): stored resources that an item holds under another uid are deleted first, then every
+ * batch applies its resources and adds its relationships. Adds the counts to `summary` and reports
+ * progress after each batch, in order.
  */
 export async function writeItems(
   store: Store,
@@ -122,19 +116,11 @@ export async function writeItems(
   const { batchSize, clusterLabels } = checkOptions(options);
   await deleteReplaced(store, items, batchSize, summary);
   const totalObjects = items.filter((item) => item.resource !== null).length;
-  let objects = 0;
+  const pipeline = new BatchPipeline(store, summary, { ...options, clusterLabels, totalObjects });
   for (let start = 0; start < items.length; start += batchSize) {
-    const batch = items.slice(start, start + batchSize);
-    await writeBatch(store, batch, clusterLabels, summary);
-    objects += batch.filter((item) => item.resource !== null).length;
-    options.onProgress?.({
-      objects,
-      totalObjects,
-      relationships: summary.relationships,
-      revision: summary.revision,
-    });
+    await pipeline.write(items.slice(start, start + batchSize));
   }
-  return summary;
+  return pipeline.finish();
 }
 
 /** Deletes stored objects that the items hold under another uid, `batchSize` per transaction. */
@@ -176,69 +162,6 @@ function readStored(store: Store, objects: readonly { source: string; resource: 
       details,
     );
   }
-}
-
-/** Applies one batch atomically and adds its counts to `summary`. */
-async function writeBatch(
-  store: Store,
-  batch: readonly ImportItem[],
-  clusterLabels: Record<string, string>,
-  summary: ImportSummary,
-): Promise<void> {
-  const operations: Operation[] = [];
-  const sources: string[] = [];
-  for (const { resource, source } of batch) {
-    if (resource === null) continue;
-    operations.push({
-      op: 'apply',
-      resource: { ...resource, labels: { ...resource.labels, ...clusterLabels } },
-    });
-    sources.push(source);
-  }
-  for (const { relationships, source } of batch) {
-    for (const relationship of relationships) {
-      operations.push({ op: 'addRelationship', relationship });
-      sources.push(source);
-    }
-  }
-  const result = await store.transaction(operations).catch((error: unknown) => {
-    throw blame(error, sources, summary.objects);
-  });
-  for (const outcome of result.results) {
-    if (outcome.op === 'apply') countObject(summary, outcome.resource.ref, outcome.changed);
-    if (outcome.op === 'addRelationship') {
-      countRelationship(summary, outcome.relationship.predicate.type, outcome.changed);
-    }
-  }
-  summary.revision = result.revision;
-}
-
-/** Rewrites a failed batch's error to name the object whose operation failed. */
-function blame(error: unknown, sources: readonly string[], imported: number): unknown {
-  if (!isStoreError(error)) return error;
-  const index = error.details.operationIndex ?? indexIn(error.details.field, 'operations');
-  const source = index === undefined ? 'a batch' : sources[index];
-  const message = `${source}: ${error.message} (nothing of this batch was written; ${imported} objects before it were imported)`;
-  return new StoreError(error.code, message, error.details);
-}
-
-/** The index `i` of a field path starting with `list[i]`. */
-function indexIn(field: string | undefined, list: string): number | undefined {
-  const match = new RegExp(`^${list}\\[(\\d+)\\]`).exec(field ?? '');
-  return match ? Number(match[1]) : undefined;
-}
-
-function countObject(summary: ImportSummary, ref: ResourceRef, changed: boolean): void {
-  const kind = ref.group === '' ? ref.kind : `${ref.kind}.${ref.group}`;
-  summary.objects++;
-  summary.objectsByKind[kind] = (summary.objectsByKind[kind] ?? 0) + 1;
-  if (changed) summary.changedObjects++;
-}
-
-function countRelationship(summary: ImportSummary, type: string, changed: boolean): void {
-  summary.relationships++;
-  summary.relationshipsByPredicate[type] = (summary.relationshipsByPredicate[type] ?? 0) + 1;
-  if (changed) summary.changedRelationships++;
 }
 
 /** A summary with nothing imported yet. */

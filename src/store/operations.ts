@@ -2,7 +2,7 @@
  * Argument checking for the store API, and transaction operations: each is planned (validated and
  * normalized) before the write transaction starts, then run inside it.
  */
-import { badInput } from './errors.ts';
+import { badInput, StoreError } from './errors.ts';
 import { sameRef, type TriplePattern } from './reads.ts';
 import type { RelationshipContent, WriteTxn } from './txn.ts';
 import type {
@@ -13,6 +13,7 @@ import type {
   RelationshipPattern,
   RelationshipWatchOptions,
   ResourceRefInput,
+  TransactionOptions,
 } from './types.ts';
 import {
   copyJson,
@@ -191,5 +192,38 @@ export function runOperation(txn: WriteTxn, operation: PlannedOperation, field: 
       return { op: 'addRelationship', ...txn.link(operation.content, `${field}.relationship`) };
     case 'deleteRelationship':
       return { op: 'deleteRelationship', deleted: txn.unlink(operation.content) };
+  }
+}
+
+/** The `sequence` of transaction options, or null. */
+export function sequenceOf(options: TransactionOptions): object | null {
+  if (!isPlainObject(options)) throw badInput('options', 'must be an object');
+  const { sequence } = options;
+  if (sequence === undefined || sequence === null) return null;
+  if (typeof sequence !== 'object') throw badInput('options.sequence', 'must be an object');
+  return sequence;
+}
+
+/** The error of a transaction refused because an earlier one of its sequence failed with `cause`. */
+export function sequenceFailed(cause: unknown): unknown {
+  if (!(cause instanceof StoreError)) return cause;
+  return new StoreError(
+    cause.code,
+    `not written: an earlier transaction of its sequence failed (${cause.message})`,
+  );
+}
+
+/** Runs one planned operation of a transaction; a store error names the operation. */
+export function runPlanned(txn: WriteTxn, operation: PlannedOperation, i: number): OperationResult {
+  try {
+    return runOperation(txn, operation, `operations[${i}]`);
+  } catch (error) {
+    if (error instanceof StoreError) {
+      throw new StoreError(error.code, `operations[${i}]: ${error.message}`, {
+        ...error.details,
+        operationIndex: i,
+      });
+    }
+    throw error;
   }
 }

@@ -25,7 +25,9 @@ import {
   planOperation,
   propagationOf,
   relationshipContent,
-  runOperation,
+  runPlanned,
+  sequenceFailed,
+  sequenceOf,
   triplePattern,
 } from './operations.ts';
 import { matchesPattern, matchesQuery, Reader, type ResourceQuery } from './reads.ts';
@@ -54,6 +56,7 @@ import type {
   StorageStatus,
   Store,
   StoreOptions,
+  TransactionOptions,
   TransactionResult,
   TraversalStep,
   TraverseOptions,
@@ -111,6 +114,8 @@ class LmdbStore implements Store {
   /** The last write queued while free space is near the floor. */
   #nearFloor: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
+  /** Transaction sequences (see {@link TransactionOptions.sequence}), held weakly. */
+  readonly #sequences = new WeakMap<object, SequenceState>();
 
   constructor(dbs: Databases, path: string, options: StoreOptions) {
     this.path = path;
@@ -291,26 +296,46 @@ class LmdbStore implements Store {
     return { deleted: value, revision };
   }
 
-  async transaction(operations: readonly Operation[]): Promise<TransactionResult> {
-    const planned = listOf(operations, 'operations').map((operation, i) =>
-      planOperation(operation, `operations[${i}]`),
+  async transaction(
+    operations: readonly Operation[],
+    options: TransactionOptions = {},
+  ): Promise<TransactionResult> {
+    const sequence = this.#sequencePosition(sequenceOf(options));
+    // Planning runs at call time, so a sequence is marked failed before its next transaction is called.
+    const planned = this.#inSequence(sequence, () =>
+      listOf(operations, 'operations').map((operation, i) => planOperation(operation, `operations[${i}]`)),
     );
-    const { value, revision } = await this.#write((txn) =>
-      planned.map((operation, i) => {
-        try {
-          return runOperation(txn, operation, `operations[${i}]`);
-        } catch (error) {
-          if (error instanceof StoreError) {
-            throw new StoreError(error.code, `operations[${i}]: ${error.message}`, {
-              ...error.details,
-              operationIndex: i,
-            });
-          }
-          throw error;
-        }
-      }),
+    const write = this.#write((txn) =>
+      // Runs in commit order: a failure marks the sequence before its next transaction's work runs.
+      this.#inSequence(sequence, () => planned.map((operation, i) => runPlanned(txn, operation, i))),
     );
+    const { value, revision } = await write.catch((error: unknown) => {
+      markFailed(sequence, error);
+      throw error;
+    });
     return { results: value, revision };
+  }
+
+  /** The state of a transaction sequence with the next position in it, or null without one. */
+  #sequencePosition(sequence: object | null): SequencePosition | null {
+    if (sequence === null) return null;
+    let state = this.#sequences.get(sequence);
+    if (state === undefined) {
+      state = { next: 0, failedAt: Number.POSITIVE_INFINITY, cause: null };
+      this.#sequences.set(sequence, state);
+    }
+    return { state, position: state.next++ };
+  }
+
+  /** Runs `work` unless an earlier transaction of the sequence failed; marks the sequence if it throws. */
+  #inSequence<T>(sequence: SequencePosition | null, work: () => T): T {
+    if (sequence && sequence.state.failedAt < sequence.position) throw sequenceFailed(sequence.state.cause);
+    try {
+      return work();
+    } catch (error) {
+      markFailed(sequence, error);
+      throw error;
+    }
   }
 
   async #writeResource(mode: 'add' | 'update' | 'apply', input: ResourceInput, expected: number | null) {
@@ -570,6 +595,27 @@ class LmdbStore implements Store {
     }
     return limit;
   }
+}
+
+/** Where a transaction sequence stands: its transactions are numbered from 0 as they are called. */
+interface SequenceState {
+  next: number;
+  /** The position of the earliest failed transaction (infinity while none failed), and its error. */
+  failedAt: number;
+  cause: unknown;
+}
+
+/** One transaction's place in its sequence. */
+interface SequencePosition {
+  readonly state: SequenceState;
+  readonly position: number;
+}
+
+/** Records that the transaction at `sequence` failed (the earliest failure of a sequence is kept). */
+function markFailed(sequence: SequencePosition | null, error: unknown): void {
+  if (sequence === null || sequence.state.failedAt <= sequence.position) return;
+  sequence.state.failedAt = sequence.position;
+  sequence.state.cause = error;
 }
 
 /**

@@ -151,6 +151,18 @@ export type OperationResult =
   | { op: 'addRelationship'; relationship: Relationship; changed: boolean }
   | { op: 'deleteRelationship'; deleted: boolean };
 
+/** Options of {@link Store.transaction}. */
+export interface TransactionOptions {
+  /**
+   * Ties transactions that are queued back to back, without awaiting each other, into one ordered
+   * sequence (any object serves as one; the store remembers it weakly): once one of them fails, every
+   * later transaction of the same sequence fails too and writes nothing, while the earlier ones stay
+   * committed. Lets a bulk writer keep several transactions in flight and still stop at the first
+   * failure, as if it had awaited each before queuing the next.
+   */
+  readonly sequence?: object;
+}
+
 export interface TransactionResult {
   results: OperationResult[];
   /** The commit's revision; the current revision when nothing changed. */
@@ -410,7 +422,11 @@ export interface Store {
   ): Promise<DeleteResult>;
   addRelationships(inputs: readonly RelationshipInput[]): Promise<AddRelationshipsResult>;
   deleteRelationships(inputs: readonly RelationshipInput[]): Promise<DeleteRelationshipsResult>;
-  transaction(operations: readonly Operation[]): Promise<TransactionResult>;
+  /**
+   * Runs the operations as one atomic write (all or nothing, one revision); resolves once durable.
+   * Transactions are applied in the order they are called.
+   */
+  transaction(operations: readonly Operation[], options?: TransactionOptions): Promise<TransactionResult>;
 
   watch(options?: WatchOptions): Watch<ResourceEvent>;
   watchRelationships(options?: RelationshipWatchOptions): Watch<RelationshipEvent>;

@@ -110,6 +110,48 @@ describe('importObjects', () => {
     );
   });
 
+  it('keeps the batches before a batch that fails in flight, and writes none after it', async () => {
+    const store = await memoryStore();
+    await store.add({
+      ref: { version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' },
+      uid: 'taken',
+    });
+    const objects = Array.from({ length: 16 }, (_, i) => pod(`p${i}`, i === 7 ? 'taken' : `u-${i}`));
+    const progress: ImportProgress[] = [];
+    const onProgress = (p: ImportProgress) => progress.push(p);
+    await assert.rejects(importObjects(store, objects, { batchSize: 2, onProgress }), (error: unknown) => {
+      assert.ok(isStoreError(error, 'ALREADY_EXISTS'));
+      assert.match(
+        error.message,
+        /^objects\[7\]: .*uid taken is already used.*; 6 objects before it were imported\)$/,
+      );
+      return true;
+    });
+    assert.deepEqual(
+      progress.map((p) => p.objects),
+      [2, 4, 6],
+    );
+    assert.deepEqual(
+      store.list({ type: { kind: 'Pod' } }).items.map((r) => r.ref.name),
+      ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'],
+    );
+    assert.deepEqual(store.checkIntegrity(), []);
+  });
+
+  it('keeps the batches before a batch whose object fails its checks, and writes none after it', async () => {
+    const store = await memoryStore();
+    const big = {
+      metadata: { name: 'p9', namespace: 'default', uid: 'u-9', annotations: { a: 'x'.repeat(300_000) } },
+    };
+    const objects = Array.from({ length: 16 }, (_, i) => pod(`p${i}`, `u-${i}`, i === 9 ? big : {}));
+    await assert.rejects(
+      importObjects(store, objects, { batchSize: 3 }),
+      /^StoreError: objects\[9\]: .*annotations.*; 9 objects before it were imported\)$/,
+    );
+    assert.equal(store.count({ type: { kind: 'Pod' } }), 9);
+    assert.deepEqual(store.checkIntegrity(), []);
+  });
+
   it('rejects a malformed object before writing anything', async () => {
     const store = await memoryStore();
     const objects = [pod('a', 'u-a'), { apiVersion: 'v1', kind: 'Pod', metadata: {} }];
