@@ -90,25 +90,12 @@ export function convertObjects(inputs: Iterable<SourcedObject>, options: Convert
   return { objects: converted, danglingOwners, warnings };
 }
 
-/** Label keys repeat across a dump: their verdicts are cached. */
-const keyErrors = new Map<string, string | null>();
-
-function cachedKeyError(key: string): string | null {
-  let error = keyErrors.get(key);
-  if (error === undefined) {
-    error = labelKeyError(key);
-    if (keyErrors.size > 10_000) keyErrors.clear();
-    keyErrors.set(key, error);
-  }
-  return error;
-}
-
 function validLabels(value: unknown, source: string, warnings: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   if (!isObject(value)) return labels;
   for (const [key, entry] of Object.entries(value)) {
     const problem =
-      typeof entry !== 'string' ? 'not a string' : (cachedKeyError(key) ?? labelValueError(entry));
+      typeof entry !== 'string' ? 'not a string' : (labelKeyError(key) ?? labelValueError(entry));
     if (problem === null) labels[key] = entry as string;
     else warnings.push(`${source}: label ${JSON.stringify(key)} left out of labels (${problem})`);
   }

@@ -183,7 +183,7 @@ export const readCounter = (dbs: Databases, name: string): number => dbs.meta.ge
 /**
  * The term dictionary. Ids are allocated inside write transactions and never reused or removed, so
  * the id → term direction can be cached in memory without invalidation; only committed entries are
- * ever read into the cache (allocation goes straight to the databases).
+ * ever read into the cache (allocation, in txn-terms.ts, goes straight to the databases).
  */
 export class Terms {
   readonly #dbs: Databases;
@@ -237,36 +237,6 @@ export class Terms {
       if (remember) this.#preds.set(id, type);
     }
     return type;
-  }
-
-  /** Inside a write transaction: the id of a ref, allocated when new. */
-  ensureRefId(ref: ResourceRef): number {
-    const key = refKey(ref);
-    const existing = this.#dbs.refIds.get(key);
-    if (existing !== undefined) return existing;
-    const id = this.#allocate();
-    this.#dbs.refIds.put(key, id);
-    this.#dbs.idRefs.put(termIdKey(id), key);
-    return id;
-  }
-
-  /** Inside a write transaction: the id of a predicate type, allocated when new. */
-  ensurePredicateId(type: string): number {
-    const cached = this.#predIds.get(type);
-    if (cached !== undefined) return cached;
-    const key = tupleKey(type);
-    const existing = this.#dbs.predIds.get(key);
-    if (existing !== undefined) return existing;
-    const id = this.#allocate();
-    this.#dbs.predIds.put(key, id);
-    this.#dbs.idPreds.put(termIdKey(id), type);
-    return id;
-  }
-
-  #allocate(): number {
-    const id = readCounter(this.#dbs, META.nextTermId) + 1;
-    this.#dbs.meta.put(META.nextTermId, id);
-    return id;
   }
 
   #remember(id: number, ref: ResourceRef): void {

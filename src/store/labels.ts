@@ -43,6 +43,20 @@ const WHITESPACE = new Set([' ', '\t', '\r', '\n']);
 
 /** Why `key` is not a valid label key (`[prefix/]name`), or null when it is. */
 export function labelKeyError(key: string): string | null {
+  let error = keyErrors.get(key);
+  if (error === undefined) {
+    error = checkLabelKey(key);
+    if (keyErrors.size >= MAX_CACHED_KEYS) keyErrors.clear();
+    keyErrors.set(key, error);
+  }
+  return error;
+}
+
+/** Label keys repeat across resources: their verdicts are remembered, up to this many keys. */
+const MAX_CACHED_KEYS = 10_000;
+const keyErrors = new Map<string, string | null>();
+
+function checkLabelKey(key: string): string | null {
   const parts = key.split('/');
   if (parts.length > 2) return 'must be a name with an optional DNS subdomain prefix and one "/"';
   const name = parts.at(-1)!;
@@ -77,13 +91,13 @@ export function validateLabels(value: unknown, field: string): Record<string, st
   if (value === null || value === undefined) return {};
   if (!isPlainRecord(value)) throw badInput(field, 'must be an object of strings');
   const copy: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    const path = `${field}.${key}`;
-    if (typeof entry !== 'string') throw badInput(path, 'must be a string');
+  for (const key of Object.keys(value)) {
+    const entry = value[key];
+    if (typeof entry !== 'string') throw badInput(`${field}.${key}`, 'must be a string');
     const keyError = labelKeyError(key);
-    if (keyError !== null) throw badInput(path, `invalid label key: ${keyError}`);
+    if (keyError !== null) throw badInput(`${field}.${key}`, `invalid label key: ${keyError}`);
     const valueError = labelValueError(entry);
-    if (valueError !== null) throw badInput(path, `invalid label value: ${valueError}`);
+    if (valueError !== null) throw badInput(`${field}.${key}`, `invalid label value: ${valueError}`);
     copy[key] = entry;
   }
   return copy;

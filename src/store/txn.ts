@@ -33,6 +33,7 @@ import {
   typeCountKey,
 } from './keys.ts';
 import type { TypeRegistry } from './registry.ts';
+import { TxnTerms } from './txn-terms.ts';
 import type {
   DeletePropagation,
   JsonObject,
@@ -74,11 +75,13 @@ export class WriteTxn {
   /** The bytes each resource this transaction stored was encoded to. */
   readonly #encoded = new WeakMap<Resource, Buffer>();
   readonly #relationshipChanges: RelationshipChange[] = [];
+  readonly #termIds: TxnTerms;
 
   /** `maxDependents` bounds the dependents one cascading delete may remove (LIMIT_EXCEEDED beyond). */
   constructor(dbs: Databases, terms: Terms, registry: TypeRegistry, maxDependents: number) {
     this.#dbs = dbs;
     this.#terms = terms;
+    this.#termIds = new TxnTerms(dbs, terms);
     this.#registry = registry;
     this.#maxDependents = maxDependents;
   }
@@ -172,9 +175,9 @@ export class WriteTxn {
   link(content: RelationshipContent, field: string): { relationship: Relationship; changed: boolean } {
     this.#registry.checkPredicate(content.type, content.data, `${field}.predicate.data`);
     const ids: TripleIds = {
-      s: this.#terms.ensureRefId(content.subject),
-      p: this.#terms.ensurePredicateId(content.type),
-      o: this.#terms.ensureRefId(content.object),
+      s: this.#termIds.refId(content.subject),
+      p: this.#termIds.predicateId(content.type),
+      o: this.#termIds.refId(content.object),
     };
     const existing = this.#dbs.spo.get(tripleKey('spo', ids));
     if (existing && jsonEqual(existing.data, content.data)) {
@@ -212,6 +215,7 @@ export class WriteTxn {
 
   /** Writes the revision counter and the log entry; returns the entry, or null when nothing changed. */
   commit(): LogEntry | null {
+    this.#termIds.commit();
     if (this.#revision === 0) return null;
     const entry: LogEntry = {
       revision: this.#revision,

@@ -127,39 +127,64 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * null, arrays and plain objects, at most 100 levels deep and 16 MiB.
  */
 export function copyJson(value: unknown, field: string): JsonValue {
-  const budget = { bytes: 0 };
-  return copyJsonValue(value, field, 0, budget);
+  return new JsonCopier(field).copy(value, 0);
 }
 
-function copyJsonValue(value: unknown, field: string, depth: number, budget: { bytes: number }): JsonValue {
-  if (depth > MAX_DATA_DEPTH) throw badInput(field, `must be at most ${MAX_DATA_DEPTH} levels deep`);
-  budget.bytes += 8;
-  switch (typeof value) {
-    case 'string':
-      budget.bytes += value.length;
-      break;
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) throw badInput(field, 'numbers must be finite');
-      return value;
-    case 'object':
-      break;
-    default:
-      throw badInput(field, `${typeof value} is not a JSON value`);
+/**
+ * One deep copy. The path to the value being copied is kept as a stack of keys and spelled out only
+ * for an error: building every nested field name up front cost more than the copy itself.
+ */
+class JsonCopier {
+  readonly #field: string;
+  readonly #path: (string | number)[] = [];
+  #bytes = 0;
+
+  constructor(field: string) {
+    this.#field = field;
   }
-  if (budget.bytes > MAX_DATA_BYTES) throw badInput(field, `must be at most ${MAX_DATA_BYTES} bytes`);
-  if (typeof value === 'string' || value === null) return value as string | null;
-  if (Array.isArray(value))
-    return value.map((item, i) => copyJsonValue(item, `${field}[${i}]`, depth + 1, budget));
-  if (!isPlainObject(value)) throw badInput(field, 'must be a plain JSON object');
-  const copy: JsonObject = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (entry === undefined) continue;
-    budget.bytes += key.length;
-    copy[key] = copyJsonValue(entry, `${field}.${key}`, depth + 1, budget);
+
+  copy(value: unknown, depth: number): JsonValue {
+    if (depth > MAX_DATA_DEPTH) throw this.#error(`must be at most ${MAX_DATA_DEPTH} levels deep`);
+    this.#bytes += 8;
+    switch (typeof value) {
+      case 'string':
+        this.#bytes += value.length;
+        break;
+      case 'boolean':
+        return value;
+      case 'number':
+        if (!Number.isFinite(value)) throw this.#error('numbers must be finite');
+        return value;
+      case 'object':
+        break;
+      default:
+        throw this.#error(`${typeof value} is not a JSON value`);
+    }
+    if (this.#bytes > MAX_DATA_BYTES) throw this.#error(`must be at most ${MAX_DATA_BYTES} bytes`);
+    if (typeof value === 'string' || value === null) return value as string | null;
+    if (Array.isArray(value)) return value.map((item, i) => this.#copyAt(i, item, depth));
+    if (!isPlainObject(value)) throw this.#error('must be a plain JSON object');
+    const copy: JsonObject = {};
+    for (const key of Object.keys(value)) {
+      const entry = value[key];
+      if (entry === undefined) continue;
+      this.#bytes += key.length;
+      copy[key] = this.#copyAt(key, entry, depth);
+    }
+    return copy;
   }
-  return copy;
+
+  #copyAt(key: string | number, value: unknown, depth: number): JsonValue {
+    this.#path.push(key);
+    const copy = this.copy(value, depth + 1);
+    this.#path.pop();
+    return copy;
+  }
+
+  #error(message: string) {
+    const path = this.#path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
+    return badInput(`${this.#field}${path}`, message);
+  }
 }
 
 /** Structural equality of JSON values; object key order does not matter. */
