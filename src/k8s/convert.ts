@@ -53,7 +53,7 @@ export interface ConvertOptions {
 }
 
 /** The resource for one object; `warnings` receives what had to be left out. */
-function toResourceInput(object: KubeObject, source: string, warnings: string[]): ConvertedResource {
+export function toResourceInput(object: KubeObject, source: string, warnings: string[]): ConvertedResource {
   const ref = refOf(object);
   const uid = object.metadata.uid;
   return {
@@ -88,6 +88,21 @@ export function convertObjects(inputs: Iterable<SourcedObject>, options: Convert
     relationships: deriveRelationships(object, resource.ref, { index, dangling: danglingOwners, source }),
   }));
   return { objects: converted, danglingOwners, warnings };
+}
+
+/**
+ * Converts one object against an index of its whole dump, built beforehand (a streamed import builds it
+ * in a first pass). Dangling owners and warnings are appended to `found`.
+ */
+export function convertObject(
+  { object, source }: SourcedObject,
+  index: DumpIndex,
+  found: { danglingOwners: DanglingOwner[]; warnings: string[] },
+): ConvertedObject {
+  const checked = checkObject(object, source);
+  const resource = toResourceInput(checked, source, found.warnings);
+  const context = { index, dangling: found.danglingOwners, source };
+  return { source, resource, relationships: deriveRelationships(checked, resource.ref, context) };
 }
 
 function validLabels(value: unknown, source: string, warnings: string[]): Record<string, string> {

@@ -11,7 +11,14 @@
  * import only adds and updates: objects missing from a later dump, and relationships a later dump no
  * longer declares, are left in place.
  */
-import { badInput, isStoreError, type RelationshipInput, type Store, StoreError } from '../store/index.ts';
+import {
+  badInput,
+  isStoreError,
+  type RelationshipInput,
+  type ResourceRef,
+  type Store,
+  StoreError,
+} from '../store/index.ts';
 import { labelValueError } from '../store/labels.ts';
 import { type ConvertedResource, convertObjects, type SourcedObject } from './convert.ts';
 import type { DanglingOwner } from './derive.ts';
@@ -85,7 +92,7 @@ export async function importSourced(
   objects: readonly SourcedObject[],
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
-  checkOptions(options);
+  checkImportOptions(options);
   const conversion = convertObjects(objects, { resolveUid: (uid) => store.getByUid(uid)?.ref ?? null });
   const summary = emptySummary(conversion.danglingOwners, conversion.warnings, store.revision);
   return writeItems(store, conversion.objects, options, summary);
@@ -113,7 +120,7 @@ export async function writeItems(
   options: ImportOptions,
   summary: ImportSummary,
 ): Promise<ImportSummary> {
-  const { batchSize, clusterLabels } = checkOptions(options);
+  const { batchSize, clusterLabels } = checkImportOptions(options);
   await deleteReplaced(store, items, batchSize, summary);
   const totalObjects = items.filter((item) => item.resource !== null).length;
   const pipeline = new BatchPipeline(store, summary, { ...options, clusterLabels, totalObjects });
@@ -138,11 +145,24 @@ async function deleteReplaced(
     const uid = stored[i]?.uid;
     return uid !== undefined && resource.uid !== null && uid !== resource.uid;
   });
-  for (let start = 0; start < replaced.length; start += batchSize) {
-    const batch = replaced.slice(start, start + batchSize);
-    const result = await store.transaction(
-      batch.map(({ resource }) => ({ op: 'delete', ref: resource.ref })),
-    );
+  await deleteRefs(
+    store,
+    replaced.map(({ resource }) => resource.ref),
+    batchSize,
+    summary,
+  );
+}
+
+/** Deletes the resources at `refs` (stored under another uid than a dump's), `batchSize` per transaction. */
+export async function deleteRefs(
+  store: Store,
+  refs: readonly ResourceRef[],
+  batchSize: number,
+  summary: ImportSummary,
+): Promise<void> {
+  for (let start = 0; start < refs.length; start += batchSize) {
+    const batch = refs.slice(start, start + batchSize);
+    const result = await store.transaction(batch.map((ref) => ({ op: 'delete', ref })));
     summary.replacedObjects += batch.length;
     summary.revision = result.revision;
   }
@@ -181,7 +201,7 @@ export function emptySummary(dangling: DanglingOwner[], warnings: string[], revi
 }
 
 /** The validated batch size and cluster labels. */
-function checkOptions(options: ImportOptions) {
+export function checkImportOptions(options: ImportOptions) {
   return {
     batchSize: checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE),
     clusterLabels: clusterLabelsOf(options.cluster),

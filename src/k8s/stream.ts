@@ -1,0 +1,131 @@
+/**
+ * Streamed import, for dumps too large to hold in memory (a generated cluster of a million objects):
+ * the objects are read twice from a source that can be iterated again, and never all held at once.
+ *
+ * 1. The first pass checks every object (a malformed one fails the import before anything is written)
+ *    and keeps only what relationship derivation needs of the whole dump — uids, types, pods' labels —
+ *    and the refs of stored objects that the dump holds under another uid.
+ * 2. Those are deleted, as `importObjects` does, before anything else is written.
+ * 3. The second pass converts the objects batch by batch and writes them through the import pipeline
+ *    (pipeline.ts), a few batches in flight.
+ *
+ * Unlike `importObjects`, an object's relationships are only derived in the second pass: a malformed
+ * owner reference fails the import there, after the batches before it were committed, naming it.
+ */
+import { isStoreError, type ResourceRef, type Store, StoreError } from '../store/index.ts';
+import { convertObject, type SourcedObject, toResourceInput } from './convert.ts';
+import { DumpIndex } from './derive.ts';
+import {
+  checkImportOptions,
+  deleteRefs,
+  emptySummary,
+  type ImportItem,
+  type ImportOptions,
+  type ImportSummary,
+} from './import.ts';
+import { checkObject } from './objects.ts';
+import { BatchPipeline } from './pipeline.ts';
+
+/** What the first pass learned of a dump. */
+interface DumpScan {
+  readonly index: DumpIndex;
+  readonly totalObjects: number;
+  /** Stored resources the dump holds under another uid. */
+  readonly replaced: ResourceRef[];
+}
+
+/**
+ * Imports the objects `objects()` yields, calling it twice (see the module notes), in batches of
+ * `batchSize` with progress after each. Sources are `objects[i]`, as for `importObjects`.
+ */
+export async function importObjectStream(
+  store: Store,
+  objects: () => Iterable<unknown>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const { batchSize, clusterLabels } = checkImportOptions(options);
+  const scan = scanDump(store, objects(), batchSize);
+  const summary = emptySummary([], [], store.revision);
+  await deleteRefs(store, scan.replaced, batchSize, summary);
+  const pipeline = new BatchPipeline(store, summary, {
+    ...options,
+    clusterLabels,
+    totalObjects: scan.totalObjects,
+  });
+  const found = { danglingOwners: summary.danglingOwnerReferences, warnings: summary.warnings };
+  try {
+    for (const batch of batchesOf(sourced(objects()), batchSize)) {
+      const items: ImportItem[] = batch.map((object) => convertObject(object, scan.index, found));
+      await pipeline.write(items);
+    }
+  } catch (error) {
+    // A batch that failed earlier is the first failure; otherwise the batches before this one stay.
+    await pipeline.finish();
+    throw error;
+  }
+  return pipeline.finish();
+}
+
+/** The first pass: checks every object, indexes the dump and finds the objects to replace. */
+function scanDump(store: Store, objects: Iterable<unknown>, batchSize: number): DumpScan {
+  const replaced: ResourceRef[] = [];
+  let totalObjects = 0;
+  const ignoredWarnings: string[] = [];
+  function* entries() {
+    for (const batch of batchesOf(sourced(objects), batchSize)) {
+      const converted = batch.map(({ object, source }) => {
+        const { ref, uid, labels } = toResourceInput(checkObject(object, source), source, ignoredWarnings);
+        ignoredWarnings.length = 0;
+        return { ref, uid, labels, source };
+      });
+      totalObjects += converted.length;
+      replaced.push(...replacedIn(store, converted));
+      // Only pods' labels are looked up (by Service selectors); other objects need no labels.
+      for (const { ref, uid, labels } of converted) {
+        yield { ref, uid, labels: ref.kind === 'Pod' ? labels : {} };
+      }
+    }
+  }
+  const index = new DumpIndex(entries(), (uid) => store.getByUid(uid)?.ref ?? null);
+  return { index, totalObjects, replaced };
+}
+
+/** The refs of stored resources held under another uid than the objects'. */
+function replacedIn(store: Store, objects: { ref: ResourceRef; uid: string | null; source: string }[]) {
+  let stored: ReturnType<Store['getMany']>;
+  try {
+    stored = store.getMany(objects.map((object) => object.ref));
+  } catch (error) {
+    throw nameObject(error, objects);
+  }
+  return objects
+    .filter(({ uid }, i) => uid !== null && stored[i] !== null && stored[i]!.uid !== uid)
+    .map(({ ref }) => ref);
+}
+
+/** A store error about `refs[i]` rewritten to name object i's source. */
+function nameObject(error: unknown, objects: readonly { source: string }[]): unknown {
+  const index = isStoreError(error) ? /^refs\[(\d+)\]/.exec(error.details.field ?? '')?.[1] : undefined;
+  if (index === undefined || !isStoreError(error)) return error;
+  const message = `${objects[Number(index)]!.source}: ${error.message.replace(/^refs\[\d+\]\./, 'ref.')}`;
+  return new StoreError(error.code, message, error.details);
+}
+
+/** Each object with its source, `objects[i]`. */
+function* sourced(objects: Iterable<unknown>): Generator<SourcedObject> {
+  let i = 0;
+  for (const object of objects) yield { object, source: `objects[${i++}]` };
+}
+
+/** Consecutive slices of `size` items. */
+function* batchesOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
