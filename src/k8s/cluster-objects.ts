@@ -49,7 +49,7 @@ export function nodeObject(name: string, random: Random, meta: Meta): JsonObject
 export function* claimObjects(layout: Layout, k: number, meta: Meta): Generator<JsonObject> {
   const namespace = layout.namespaceOf(k % layout.deployments);
   const claimMeta = meta(layout.claim(k), namespace, { labels: layout.selector(k % layout.deployments) });
-  const volumeName = `pvc-${claimMeta.uid}`;
+  const volumeName = ['pvc', claimMeta.uid].join('-');
   const common = { accessModes: ['ReadWriteMany'], storageClassName: 'standard' };
   yield {
     apiVersion: 'v1',
@@ -147,7 +147,7 @@ function* replicaSetObjects(builder: Builder, d: number, revision: Revision): Ge
   const namespace = layout.namespaceOf(d);
   const hash = random.suffix(10);
   const labels = { ...revision.template.metadata.labels, 'pod-template-hash': hash };
-  const metadata = meta(`${layout.app(d)}-${hash}`, namespace, {
+  const metadata = meta([layout.app(d), hash].join('-'), namespace, {
     labels,
     annotations: { 'deployment.kubernetes.io/revision': String(revision.revision) },
     ownerReferences: [revision.owner],
@@ -170,7 +170,10 @@ function* replicaSetObjects(builder: Builder, d: number, revision: Revision): Ge
     yield {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: meta(`${metadata.name}-${random.suffix(5)}`, namespace, { labels, ownerReferences: [owner] }),
+      metadata: meta([metadata.name, random.suffix(5)].join('-'), namespace, {
+        labels,
+        ownerReferences: [owner],
+      }),
       spec: { ...revision.template.spec, nodeName },
       status: {
         phase: 'Running',

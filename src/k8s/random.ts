@@ -49,10 +49,19 @@ export class Random {
 
   /** A random version-4 UUID. */
   uuid(): string {
-    let hex = '';
-    for (let i = 0; i < 32; i++) hex += HEX[this.int(16)];
+    const digits: string[] = [];
+    for (let i = 0; i < 32; i++) digits.push(HEX[this.int(16)]!);
+    const hex = digits.join('');
     const variant = HEX[8 + this.int(4)];
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20)}`;
+    // Joined, not concatenated: a concatenated string is a tree of pieces, several times its size in
+    // memory, and an import of a million generated objects keeps every uid.
+    return [
+      hex.slice(0, 8),
+      hex.slice(8, 12),
+      `4${hex.slice(13, 16)}`,
+      `${variant}${hex.slice(17, 20)}`,
+      hex.slice(20),
+    ].join('-');
   }
 
   /** A name suffix like the ones Kubernetes generates (`pod-template-hash` is 10 characters). */
