@@ -44,6 +44,17 @@ export type AppConfig = StoreSource & {
   readonly corsOrigins?: readonly string[];
   /** How long a websocket may take to send `connection_init` before it is closed (default 3 s). */
   readonly connectionInitTimeoutMs?: number;
+  /**
+   * Let websocket subscribers of the same live subscription (same query, operation name, variables
+   * and principal; neither `since` nor `initialState`) share one execution per event (default true).
+   */
+  readonly shareSubscriptions?: boolean;
+  /**
+   * Events a subscriber of a shared subscription may have waiting before it is ended with
+   * SLOW_CONSUMER (default: `storeOptions.maxQueuedEvents` when the app opens the store, else 10,000,
+   * the store's default).
+   */
+  readonly maxQueuedEvents?: number;
   /** Require bearer tokens and apply their principals' rules (default: off, everything allowed). */
   readonly auth?: AuthConfig;
   /** Log requests and unexpected errors (default true); false silences every log line. */
@@ -140,6 +151,11 @@ export function createApp(config: AppConfig): App {
       `connectionInitTimeoutMs must be a positive integer, given ${connectionInitTimeoutMs}`,
     );
   }
+  const maxQueuedEvents =
+    config.maxQueuedEvents ?? (owned ? config.storeOptions.maxQueuedEvents : undefined) ?? 10_000;
+  if (!Number.isSafeInteger(maxQueuedEvents) || maxQueuedEvents < 1) {
+    throw new RangeError(`maxQueuedEvents must be a positive integer, given ${maxQueuedEvents}`);
+  }
   const logLevel = config.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new RangeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, given ${logLevel}`);
@@ -181,6 +197,10 @@ export function createApp(config: AppConfig): App {
       authenticate: authenticator
         ? (params) => authenticator.authenticate(connectionToken(params))
         : undefined,
+      shareSubscriptions: config.shareSubscriptions ?? true,
+      maxQueuedEvents,
+      revision: () => store.revision,
+      onSlowConsumer: () => metrics?.slowConsumer('queue'),
     });
     metrics?.reportSockets(() => websocket.stats());
     try {

@@ -3,21 +3,26 @@
  * goes through yoga's envelop pipeline, so plugins (the query limits among them), context and error
  * masking match HTTP. A message over the size limit closes its socket with 1009 (ws reads the length
  * from the frame header and stops there); a browser page of a foreign origin is refused the upgrade.
+ * Identical live subscriptions share one execution and one serialized payload per event
+ * (`shared-subscriptions.ts`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
-import type { OperationResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import type { FormattedExecutionResult, OperationResult } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../schema/auth.ts';
 import { invariant } from '../store/index.ts';
 import type { SocketStats } from './metrics.ts';
+import { SharedSubscriptions, shareKeyOf } from './shared-subscriptions.ts';
+import { serveGraphQLWs, sharedPayload } from './ws-transport.ts';
 import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 
 /** The execute and subscribe functions of one operation's envelop pipeline. */
 interface Pipeline {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
+  /** The key of the operations it may share a source with (null: it runs alone). */
+  shareKey: string | null;
 }
 
 /** Options of {@link attachWebSocket}. */
@@ -35,6 +40,19 @@ export interface WebSocketOptions {
   readonly authenticate?:
     | ((params: Readonly<Record<string, unknown>> | undefined) => Promise<Principal | null>)
     | undefined;
+  /** Let identical live subscriptions share one execution per event (default true). */
+  readonly shareSubscriptions?: boolean;
+  /** Results a subscriber of a shared subscription may have waiting before SLOW_CONSUMER. */
+  readonly maxQueuedEvents: number;
+  /** The store's newest published revision. */
+  readonly revision: () => number;
+  /** Called when a subscriber of a shared subscription is ended for falling behind. */
+  readonly onSlowConsumer?: () => void;
+}
+
+/** The permission scope of a socket's operations: subscribers in one scope see the same events. */
+function scopeOf(principal: Principal | undefined): string {
+  return principal === undefined ? '' : JSON.stringify([principal.name, principal.rules]);
 }
 
 /**
@@ -79,7 +97,13 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
     invariant(pipeline, 'an operation reached execution without passing onSubscribe');
     return pipeline;
   };
-  const graphqlWs = useServer(
+  const shared = new SharedSubscriptions({
+    maxQueued: options.maxQueuedEvents,
+    revision: options.revision,
+    onSlowConsumer: options.onSlowConsumer,
+  });
+  const share = options.shareSubscriptions ?? true;
+  const graphqlWs = serveGraphQLWs(
     {
       connectionInitWaitTimeout: options.connectionInitTimeoutMs,
       // graphql-ws closes the socket with 4403 Forbidden when this returns false.
@@ -91,7 +115,15 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
         return true;
       },
       execute: (args) => pipelineOf(args).execute(args),
-      subscribe: (args) => pipelineOf(args).subscribe(args),
+      subscribe: (args) => {
+        const { subscribe, shareKey } = pipelineOf(args);
+        return shareKey === null ? subscribe(args) : shared.join(shareKey, args, subscribe);
+      },
+      // A shared result was serialized once: the transport sends those bytes as the payload.
+      onNext: (ctx, id, _payload, _args, result) => {
+        const json = shared.payloadOf(result);
+        return json === null ? undefined : (sharedPayload(ctx.extra, id, json) as FormattedExecutionResult);
+      },
       // Anything thrown here would close the socket and end every operation on it, so a bad
       // operation (a syntax error, a query over a limit) is answered with an error for it alone.
       onSubscribe: async (ctx, _id, payload) => {
@@ -113,7 +145,8 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
             variableValues: payload.variables,
             contextValue: await contextFactory(),
           };
-          pipelines.set(args, { execute, subscribe });
+          const shareKey = share ? shareKeyOf(args, payload, scopeOf(principals.get(ctx))) : null;
+          pipelines.set(args, { execute, subscribe, shareKey });
           return args;
         } catch (error) {
           return [operationError(error)];
@@ -122,14 +155,6 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
     },
     sockets,
   );
-  // A socket emits 'error' only for what its client sent wrong (a message over the limit, a broken
-  // frame), after ws has already closed it with the matching code (1009, 1002, ...). graphql-ws
-  // would print a stack trace for each, which a client could use to flood the log: replace its
-  // handler (added just before this one, on the same event) with a quiet one.
-  sockets.on('connection', (socket) => {
-    socket.removeAllListeners('error');
-    socket.on('error', () => {});
-  });
   return {
     stats() {
       let bufferedBytes = 0;

@@ -223,7 +223,8 @@ describe('subscription failures', () => {
         const real = store.watch(options);
         watching = true;
         let delivered = 0;
-        const failing: Watch<never> = Object.assign(Object.create(real) as Watch<never>, {
+        const view = Object.create(real, { lastRevision: { get: () => real.lastRevision } }) as Watch<never>;
+        const failing: Watch<never> = Object.assign(view, {
           next: async () => {
             if (delivered++ === 0) return real.next();
             throw new StoreError('SLOW_CONSUMER', 'the consumer fell behind', { lastRevision: 1 });
@@ -269,8 +270,9 @@ describe('subscription failures', () => {
     const server = await startServer({ store: tracked });
     try {
       const client = server.connect();
-      const unsubscribed = subscribe(client, ResourceEventsDocument, {});
-      const disconnected = subscribe(client, ResourceEventsDocument, {});
+      // Different filters: identical subscriptions would share one watch.
+      const unsubscribed = subscribe(client, ResourceEventsDocument, { namespace: 'a' });
+      const disconnected = subscribe(client, ResourceEventsDocument, { namespace: 'b' });
       await eventually(() => open === 2);
       unsubscribed.stop();
       await eventually(() => open === 1);

@@ -1,0 +1,128 @@
+/**
+ * graphql-ws's protocol server (`makeServer`) on a `ws` server: what graphql-ws's own `useServer`
+ * does (subprotocol negotiation, keep-alive pings that drop a stalled socket, a 4500 close on an
+ * internal error), plus one thing it cannot: a `next` message whose payload was serialized once for
+ * many subscribers is sent without serializing it again.
+ *
+ * graphql-ws stringifies every message itself. For a result whose payload is already serialized,
+ * its `onNext` hook returns {@link sharedPayload}'s placeholder instead of the payload, and this
+ * socket's `send` swaps the placeholder message for `{"id":…,"type":"next","payload":` + the cached
+ * bytes + `}`. Messages are matched by id (one `next` per id is in flight at a time: graphql-ws
+ * awaits each send before the next result), so sibling subscriptions on a socket cannot mix.
+ */
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/** What graphql-ws's context carries of each socket (`ctx.extra`). */
+export interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  /** Serialized payloads waiting for their placeholder message, by JSON-encoded operation id. */
+  readonly pending: Map<string, Buffer>;
+}
+
+/** Its message: `{"id":<id>,"type":"next","payload":{"~shared":1}}`. */
+const PLACEHOLDER = Object.freeze({ '~shared': 1 });
+const PLACEHOLDER_TAIL = `,"type":"next","payload":${JSON.stringify(PLACEHOLDER)}}`;
+const HEAD = '{"id":';
+const TAIL = Buffer.from('}');
+
+/**
+ * The payload to return from `onNext` for operation `id` whose result is serialized as `json`: the
+ * socket then sends `json` as the message's payload.
+ */
+export function sharedPayload(extra: SocketExtra, id: string, json: Buffer): Record<string, unknown> {
+  extra.pending.set(JSON.stringify(id), json);
+  return PLACEHOLDER;
+}
+
+/** The bytes to send for `message`: itself, or the `next` message around a shared payload. */
+function outgoing(extra: SocketExtra, message: string): string | Buffer {
+  if (!message.endsWith(PLACEHOLDER_TAIL) || !message.startsWith(HEAD)) return message;
+  const id = message.slice(HEAD.length, message.length - PLACEHOLDER_TAIL.length);
+  const json = extra.pending.get(id);
+  if (json === undefined) return message;
+  extra.pending.delete(id);
+  return Buffer.concat([Buffer.from(`${HEAD}${id},"type":"next","payload":`), json, TAIL]);
+}
+
+/** A close reason within the protocol's 123 bytes, hiding internals in production. */
+function closeReason(error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return process.env.NODE_ENV === 'production' || reason.length >= 124 ? 'Internal server error' : reason;
+}
+
+/** Pings every `keepAliveMs`; a socket that sends no pong within as long again is terminated. */
+function keepAlive(socket: WebSocket, keepAliveMs: number): () => void {
+  let pongWait: NodeJS.Timeout | null = null;
+  const ping = setInterval(() => {
+    if (socket.readyState !== socket.OPEN) return;
+    pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+    socket.once('pong', () => {
+      if (pongWait) clearTimeout(pongWait);
+      pongWait = null;
+    });
+    socket.ping();
+  }, keepAliveMs);
+  return () => {
+    if (pongWait) clearTimeout(pongWait);
+    clearInterval(ping);
+  };
+}
+
+/**
+ * Serves `graphql-transport-ws` on `sockets` with `options` (graphql-ws's `ServerOptions`). A
+ * socket's `error` event (something its client sent wrong, already answered by `ws` with a close
+ * code) is ignored rather than logged.
+ */
+export function serveGraphQLWs(
+  options: ServerOptions<Record<string, unknown> | undefined, SocketExtra>,
+  sockets: WebSocketServer,
+  keepAliveMs = 12_000,
+): { dispose(): Promise<void> } {
+  const server = makeServer(options);
+  sockets.options.handleProtocols = handleProtocols;
+  // ws re-emits the HTTP server's errors here; they are handled where the server listens.
+  sockets.on('error', () => {});
+  sockets.on('connection', (socket, request) => {
+    socket.on('error', () => {});
+    const stopKeepAlive = keepAlive(socket, keepAliveMs);
+    const extra: SocketExtra = { socket, request, pending: new Map() };
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(outgoing(extra, data), { binary: false }, (error) =>
+              error ? reject(error) : resolve(),
+            );
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (data) => {
+            try {
+              await handle(String(data));
+            } catch (error) {
+              socket.close(CloseCode.InternalServerError, closeReason(error));
+            }
+          }),
+      },
+      extra,
+    );
+    socket.once('close', (code, reason) => {
+      stopKeepAlive();
+      void closed(code, String(reason));
+    });
+  });
+  return {
+    async dispose() {
+      for (const client of sockets.clients) client.close(1001, 'Going away');
+      sockets.removeAllListeners();
+      await new Promise<void>((resolve, reject) =>
+        sockets.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
