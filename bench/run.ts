@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out FILE] [--only get,list,...]`: runs every case, each
+ * `npm run bench [-- --quick | --smoke] [--out FILE] [--profile DIR] [--only get,list,...]`: runs every case, each
  * store path beside its raw-LMDB baseline in alternating rounds of one process, prints one line per
  * comparison (`name: store X/s, baseline Y/s, ratio R (target T)`) and writes every figure as JSON
  * (default `bench/results/latest.json`). Progress goes to stderr. Exits 1 when a case fails to run;
@@ -11,6 +11,7 @@ import { CASES } from './cases/index.ts';
 import type { BenchContext } from './lib/context.ts';
 import { type ClusterFixture, clusterFixture } from './lib/fixtures.ts';
 import { MODES, type ModeName } from './lib/modes.ts';
+import { createProfiler } from './lib/profile.ts';
 import {
   type CaseResult,
   environment,
@@ -19,14 +20,18 @@ import {
   type Report,
   writeReport,
 } from './lib/report.ts';
+import { LoadGenerator } from './load/generator.ts';
+import { type Endpoint, startYogaBaseline } from './load/servers.ts';
 
-const USAGE = `usage: npm run bench -- [--quick | --smoke] [--out FILE] [--only ${CASES.map((c) => c.id).join(',')}]`;
+const USAGE = `usage: npm run bench -- [--quick | --smoke] [--out FILE] [--profile DIR] [--only ${CASES.map((c) => c.id).join(',')}]`;
 
 /** Parsed command line. */
 export interface BenchArgs {
   readonly mode: ModeName;
   readonly out: string;
   readonly only: readonly string[] | null;
+  /** Where to write CPU profiles of the store's side of each case, or null. */
+  readonly profile: string | null;
 }
 
 /** Parses the command line (throws a usage error on anything unknown). */
@@ -38,6 +43,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       smoke: { type: 'boolean', default: false },
       out: { type: 'string' },
       only: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -55,6 +61,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     mode: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full',
     out: values.out ?? fileURLToPath(new URL('./results/latest.json', import.meta.url)),
     only,
+    profile: values.profile ?? null,
   };
 }
 
@@ -64,7 +71,11 @@ export async function runBench(args: BenchArgs): Promise<Report> {
   const started = Date.now();
   const log = (message: string) =>
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
-  const shared: { fixture: Promise<ClusterFixture> | null } = { fixture: null };
+  const shared: {
+    fixture: Promise<ClusterFixture> | null;
+    load: Promise<LoadGenerator> | null;
+    yoga: Promise<Endpoint> | null;
+  } = { fixture: null, load: null, yoga: null };
   const context: BenchContext = {
     mode,
     cluster() {
@@ -77,6 +88,15 @@ export async function runBench(args: BenchArgs): Promise<Report> {
       });
       return shared.fixture;
     },
+    load() {
+      shared.load ??= LoadGenerator.start();
+      return shared.load;
+    },
+    yogaBaseline() {
+      shared.yoga ??= startYogaBaseline();
+      return shared.yoga;
+    },
+    profiled: createProfiler(args.profile),
     log,
   };
   const cases: CaseResult[] = [];
@@ -99,6 +119,8 @@ export async function runBench(args: BenchArgs): Promise<Report> {
     }
   } finally {
     if (shared.fixture) await (await shared.fixture).close();
+    if (shared.load) await (await shared.load).close();
+    if (shared.yoga) await (await shared.yoga).close();
   }
   const missed = cases.filter((c) => !c.met).map((c) => c.id);
   console.log(

@@ -1,5 +1,7 @@
 /** Every case, in the order `npm run bench` runs them. */
 import type { BenchCase } from '../lib/context.ts';
+import { httpGetCase, httpListCase } from './http-reads.ts';
+import { httpWriteCase } from './http-writes.ts';
 import { importCase } from './import.ts';
 import { listCase, pointGetCase } from './reads.ts';
 import { relationshipsCase } from './relationships.ts';
@@ -13,5 +15,8 @@ export const CASES: readonly BenchCase[] = [
   relationshipsCase,
   traverseCase,
   writeCase,
+  httpGetCase,
+  httpListCase,
+  httpWriteCase,
   importCase,
 ];

@@ -12,62 +12,16 @@
  * awaited before the next starts, which is one durable commit per write.
  */
 
-import { openStore, type ResourceInput, type ResourceRef, type Store } from '../../src/store/index.ts';
+import { openStore, type ResourceRef, type Store } from '../../src/store/index.ts';
 import { labelKey, refKey, tupleKey } from '../../src/store/keys.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
 import { removeDir, tempDir } from '../lib/fixtures.ts';
 import { type Contender, runRounds } from '../lib/measure.ts';
 import { openRaw, type RawDatabases, type Row } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
+import { DEPENDS_ON, refOf, writeInput, writeTriplet } from '../lib/workload.ts';
 
 const EMPTY = Buffer.alloc(0);
-const DEPENDS_ON = 'DependsOn';
-const NAMESPACE = 'bench';
-
-/** Ref of writable resource `i`. */
-const refOf = (i: number): ResourceRef => ({
-  group: 'apps',
-  version: 'v1',
-  kind: 'Deployment',
-  namespace: NAMESPACE,
-  name: `app-${String(i).padStart(5, '0')}`,
-});
-
-/** Content of resource `i` at `generation`: ~1.2 KB of JSON, three labels (one changes every write). */
-export function writeInput(i: number, generation: number): ResourceInput {
-  const ref = refOf(i);
-  const labels = { app: ref.name, tier: ['web', 'api', 'worker'][i % 3]!, generation: String(generation) };
-  return {
-    ref,
-    labels,
-    annotations: { 'deployment.kubernetes.io/revision': String(generation) },
-    data: {
-      metadata: { name: ref.name, namespace: NAMESPACE, labels, generation },
-      spec: {
-        replicas: 1 + (generation % 5),
-        selector: { matchLabels: { app: ref.name } },
-        template: {
-          metadata: { labels: { app: ref.name } },
-          spec: {
-            containers: [
-              {
-                name: 'main',
-                image: `registry.example.com/${ref.name}:1.${generation}`,
-                args: ['--port=8080', '--log-level=info', `--generation=${generation}`],
-                env: Array.from({ length: 8 }, (_, e) => ({
-                  name: `SETTING_${e}`,
-                  value: `value-${i}-${e}`,
-                })),
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-              },
-            ],
-          },
-        },
-      },
-      status: { observedGeneration: generation, replicas: 1, readyReplicas: 1 },
-    },
-  };
-}
 
 /** Runs `count` writes with `concurrency` in flight; writer `w` takes the resources `i ≡ w (mod concurrency)`. */
 async function inFlight(
@@ -92,7 +46,7 @@ async function inFlight(
 }
 
 /** The raw program: resources, labels and a ref-keyed triplet in three orders. */
-class RawWriter {
+export class RawWriter {
   readonly #dbs: RawDatabases;
   /** Versions the writers last saw (what an agent holds between its read and its write). */
   readonly versions: number[];
@@ -164,7 +118,7 @@ class RawWriter {
 }
 
 /** The store-side writer: `store.transaction([update, addRelationship])`. */
-class StoreWriter {
+export class StoreWriter {
   readonly #store: Store;
   readonly versions: number[];
 
@@ -187,14 +141,7 @@ class StoreWriter {
     const generation = expected + 1;
     const result = await this.#store.transaction([
       { op: 'update', resource: writeInput(i, generation), expectedVersion: expected },
-      {
-        op: 'addRelationship',
-        relationship: {
-          subject: refOf(i),
-          predicate: { type: DEPENDS_ON, data: { generation } },
-          object: refOf((i + 1) % this.versions.length),
-        },
-      },
+      { op: 'addRelationship', relationship: writeTriplet(i, generation, this.versions.length) },
     ]);
     const outcome = result.results[0];
     this.versions[i] = outcome?.op === 'update' ? outcome.resource.version : generation;

@@ -102,3 +102,42 @@ export async function runRounds<K extends string>(
   }
   return rates;
 }
+
+/** One timed run of a contender that measures itself (a load job, say): its rate and latency. */
+export interface Sample {
+  /** Operations per second. */
+  readonly rate: number;
+  /** 99th-percentile latency in milliseconds, when the contender measures latency. */
+  readonly p99Ms?: number;
+}
+
+/**
+ * Runs contenders that time themselves in `rounds` rounds, each once per round in an order that
+ * rotates from round to round, after one untimed warm-up run each when `warmup` is set.
+ */
+export async function alternate<K extends string>(
+  contenders: Record<K, () => Promise<Sample>>,
+  options: { readonly rounds: number; readonly warmup: boolean },
+): Promise<Record<K, Sample[]>> {
+  const names = Object.keys(contenders) as K[];
+  if (options.warmup) for (const name of names) await contenders[name]();
+  const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as Record<K, Sample[]>;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const name of names.map((_, i) => names[(i + round) % names.length]!)) {
+      globalThis.gc?.();
+      samples[name].push(await contenders[name]());
+    }
+  }
+  return samples;
+}
+
+/** The rates of some samples. */
+export const ratesOf = (samples: readonly Sample[]): number[] => samples.map((s) => s.rate);
+
+/** The p99 latencies of some samples (throws when one was not measured). */
+export function p99sOf(samples: readonly Sample[]): number[] {
+  return samples.map((s) => {
+    if (s.p99Ms === undefined) throw new Error('a sample without latency');
+    return s.p99Ms;
+  });
+}

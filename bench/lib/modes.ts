@@ -29,6 +29,19 @@ export interface Mode {
     /** Minimum timed duration of one contender in one round, in milliseconds. */
     readonly minMs: number;
   };
+  /** The cases over HTTP: the server in this process, load from a separate one. */
+  readonly http: {
+    /** Rounds; each contender runs once per round. */
+    readonly rounds: number;
+    /** Duration of one contender's run in one round, in milliseconds. */
+    readonly durationMs: number;
+    /** Connection counts of the point-read case. */
+    readonly readConnections: readonly number[];
+    /** Connections of the write case. */
+    readonly writeConnections: number;
+    /** Resources the write case updates. */
+    readonly writeResources: number;
+  };
   readonly import: {
     /** Objects of the generated dump (approximately: whole Deployments are generated). */
     readonly objects: number;
@@ -48,6 +61,13 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     listLimit: 10_000,
     sample: 1000,
     writes: { resources: 2048, concurrency: 64, batch: 512, minMs: 2500 },
+    http: {
+      rounds: 5,
+      durationMs: 3000,
+      readConnections: [10, 50],
+      writeConnections: 50,
+      writeResources: 2048,
+    },
     import: { objects: 100_000, rounds: 3 },
   },
   quick: {
@@ -60,6 +80,13 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     listLimit: 10_000,
     sample: 500,
     writes: { resources: 1024, concurrency: 64, batch: 256, minMs: 600 },
+    http: {
+      rounds: 3,
+      durationMs: 1500,
+      readConnections: [10, 50],
+      writeConnections: 50,
+      writeResources: 1024,
+    },
     import: { objects: 5000, rounds: 3 },
   },
   smoke: {
@@ -72,6 +99,7 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     listLimit: 30,
     sample: 20,
     writes: { resources: 128, concurrency: 64, batch: 64, minMs: 5 },
+    http: { rounds: 1, durationMs: 300, readConnections: [10], writeConnections: 4, writeResources: 64 },
     import: { objects: 150, rounds: 1 },
   },
 };

@@ -19,8 +19,10 @@ export interface CaseResult {
   readonly baseline: number;
   /** Median of the per-round ratios store / baseline. */
   readonly ratio: number;
-  /** The ratio the store should reach. */
+  /** The ratio the store should reach: at least (rates, the default) or at most (latencies). */
   readonly target: number;
+  /** `atLeast` for rates (higher is better), `atMost` for latencies and sizes (lower is better). */
+  readonly compare: Compare;
   readonly met: boolean;
   /** What the baseline is, in a few words. */
   readonly baselineIs: string;
@@ -30,20 +32,30 @@ export interface CaseResult {
   readonly size: Record<string, number>;
 }
 
-/** Builds a result from the per-round rates of the store and of a baseline measured alongside. */
+/** How a ratio is held against its target. */
+export type Compare = 'atLeast' | 'atMost';
+
+/**
+ * Builds a result from the per-round figures of the store and of a baseline measured alongside:
+ * rates by default, or latencies (or anything else where lower is better) with `compare: 'atMost'`.
+ */
 export function resultOf(
-  fields: Omit<CaseResult, 'store' | 'baseline' | 'ratio' | 'met' | 'rounds'>,
+  fields: Omit<CaseResult, 'store' | 'baseline' | 'ratio' | 'met' | 'rounds' | 'compare'> & {
+    readonly compare?: Compare;
+  },
   store: readonly number[],
   baseline: readonly number[],
 ): CaseResult {
   const ratios = pairedRatios(store, baseline);
   const ratio = median(ratios);
+  const compare = fields.compare ?? 'atLeast';
   return {
     ...fields,
+    compare,
     store: median(store),
     baseline: median(baseline),
     ratio,
-    met: ratio >= fields.target,
+    met: compare === 'atLeast' ? ratio >= fields.target : ratio <= fields.target,
     rounds: { store: [...store], baseline: [...baseline], ratios },
   };
 }
@@ -55,12 +67,16 @@ export function formatRate(value: number): string {
   return `${scaled >= 100 ? scaled.toFixed(0) : scaled >= 10 ? scaled.toFixed(1) : scaled.toFixed(2)}${suffix}`;
 }
 
-/** `name: store X/s, baseline Y/s, ratio R (target T)`. */
+/**
+ * `name: store X/s, baseline Y/s, ratio R (target T)` for rates; for lower-is-better figures
+ * `name: store X ms, baseline Y ms, ratio R (target ≤ T)`.
+ */
 export function formatLine(result: CaseResult): string {
-  const unit = `${result.unit}/s`;
+  const unit = result.compare === 'atLeast' ? `${result.unit}/s` : result.unit;
+  const target = result.compare === 'atLeast' ? `${result.target}` : `≤ ${result.target}`;
   return (
     `${result.name}: store ${formatRate(result.store)} ${unit}, baseline ${formatRate(result.baseline)} ${unit}, ` +
-    `ratio ${result.ratio.toFixed(2)} (target ${result.target})`
+    `ratio ${result.ratio.toFixed(2)} (target ${target})`
   );
 }
 

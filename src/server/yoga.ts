@@ -13,6 +13,7 @@ import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import { type Authenticator, authorizedContext, useAuthentication } from './auth.ts';
 import { useBodyLimit } from './body-limit.ts';
+import { useCompiledQueries } from './compiled.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
 
 /** Where GraphQL is served, over HTTP and websocket alike. */
@@ -110,6 +111,7 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
       ...queryLimitPlugins(options.limits),
       requestErrorStatus,
       ...productionPlugins(options),
+      useCompiledQueries(),
     ],
   });
 }

@@ -21,6 +21,11 @@ const EXPECTED = [
   'traverse',
   'write',
   'write-vs-serial',
+  'http-get-10',
+  'http-get-10-p99',
+  'http-list',
+  'http-write',
+  'http-write-vs-serial',
   'import',
   'import-absolute',
 ];
@@ -54,7 +59,9 @@ describe('npm run bench -- --smoke', () => {
       const line = lines.find((l) => l.startsWith(`${result.name}: `));
       assert.match(
         line ?? '',
-        /: store [\d.]+[kM]? \w+\/s, baseline [\d.]+[kM]? \w+\/s, ratio [\d.]+ \(target [\d.]+\)$/,
+        result.compare === 'atLeast'
+          ? /: store [\d.]+[kM]? \w+\/s, baseline [\d.]+[kM]? \w+\/s, ratio [\d.]+ \(target [\d.]+\)$/
+          : /: store [\d.]+[kM]? ms, baseline [\d.]+[kM]? ms, ratio [\d.]+ \(target ≤ [\d.]+\)$/,
       );
     }
   });
