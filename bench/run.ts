@@ -76,8 +76,10 @@ export async function runBench(args: BenchArgs): Promise<Report> {
     load: Promise<LoadGenerator> | null;
     yoga: Promise<Endpoint> | null;
   } = { fixture: null, load: null, yoga: null };
+  const cases: CaseResult[] = [];
   const context: BenchContext = {
     mode,
+    results: cases,
     cluster() {
       shared.fixture ??= clusterFixture(mode.clusterDeployments).then((built) => {
         log(
@@ -99,7 +101,6 @@ export async function runBench(args: BenchArgs): Promise<Report> {
     profiled: createProfiler(args.profile),
     log,
   };
-  const cases: CaseResult[] = [];
   const errors: Report['errors'] = [];
   log(`mode ${mode.name}`);
   try {

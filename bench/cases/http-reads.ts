@@ -7,7 +7,7 @@
  */
 import { prefixEnd, typePrefix } from '../../src/store/keys.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
-import { refsOf, sampleOf } from '../lib/fixtures.ts';
+import { countOf, sampleOf } from '../lib/fixtures.ts';
 import { alternate, p99sOf, ratesOf, type Sample } from '../lib/measure.ts';
 import type { Row } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
@@ -110,7 +110,7 @@ export const httpListCase: BenchCase = {
   async run(context: BenchContext): Promise<CaseResult[]> {
     const { mode } = context;
     const fixture = await context.cluster();
-    const limit = Math.min(mode.listLimit, refsOf(fixture, 'Pod').length);
+    const limit = Math.min(mode.listLimit, countOf(fixture, 'Pod'));
     const [load, server] = await Promise.all([context.load(), startServer(fixture.store)]);
     const prefix = typePrefix('', 'v1', 'Pod');
     const scan = (): number => {

@@ -1,10 +1,12 @@
 /** Every case, in the order `npm run bench` runs them. */
 import type { BenchCase } from '../lib/context.ts';
+import { fanoutCase } from './fanout.ts';
 import { httpGetCase, httpListCase } from './http-reads.ts';
 import { httpWriteCase } from './http-writes.ts';
 import { importCase } from './import.ts';
 import { listCase, pointGetCase } from './reads.ts';
 import { relationshipsCase } from './relationships.ts';
+import { scaleCase } from './scale.ts';
 import { traverseCase } from './traverse.ts';
 import { writeCase } from './writes.ts';
 
@@ -18,5 +20,7 @@ export const CASES: readonly BenchCase[] = [
   httpGetCase,
   httpListCase,
   httpWriteCase,
+  fanoutCase,
   importCase,
+  scaleCase,
 ];

@@ -5,7 +5,7 @@
 import { prefixEnd, refKey, typePrefix } from '../../src/store/keys.ts';
 import type { Resource } from '../../src/store/types.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
-import { refsOf, sampleOf } from '../lib/fixtures.ts';
+import { countOf, sampleOf } from '../lib/fixtures.ts';
 import { runRounds } from '../lib/measure.ts';
 import type { Row } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
@@ -60,7 +60,7 @@ export const listCase: BenchCase = {
   async run(context: BenchContext): Promise<CaseResult[]> {
     const { mode } = context;
     const fixture = await context.cluster();
-    const pods = refsOf(fixture, 'Pod').length;
+    const pods = countOf(fixture, 'Pod');
     const limit = Math.min(mode.listLimit, pods);
     const { store, raw } = fixture;
     const prefix = typePrefix('', 'v1', 'Pod');

@@ -9,6 +9,8 @@ import type { CaseResult } from './report.ts';
 /** The run's mode, the shared read fixture (built on first use) and a progress logger. */
 export interface BenchContext {
   readonly mode: Mode;
+  /** The results of the cases run so far in this run. */
+  readonly results: readonly CaseResult[];
   /** The imported generated cluster the read cases share. */
   cluster(): Promise<ClusterFixture>;
   /** The load-generator process the HTTP cases share (started on first use). */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterOptions, generateCluster } from '../../src/k8s/generate.ts';
-import { importObjects } from '../../src/k8s/import.ts';
+import { importObjectStream } from '../../src/k8s/stream.ts';
 import { allKeys } from '../../src/store/db.ts';
 import { openStore, type ResourceRef, type Store } from '../../src/store/index.ts';
 import { decodeRefKey } from '../../src/store/keys.ts';
@@ -20,22 +20,32 @@ export function removeDir(path: string): void {
 }
 
 /** The options of a generated cluster of `deployments` Deployments, at the proportions the bench uses. */
-export function clusterOptions(deployments: number, seed = 1): ClusterOptions {
+export function clusterOptions(deployments: number, seed = 1, replicas = 3): ClusterOptions {
   return {
     deployments,
     nodes: Math.max(3, Math.ceil(deployments / 100)),
     pvcs: Math.ceil(deployments / 10),
-    replicasPerDeployment: 3,
+    replicasPerDeployment: replicas,
     seed,
   };
 }
+
+/** Refs a fixture keeps in memory at most (about): beyond it, every k-th ref of each kind. */
+const KEPT_REFS = 50_000;
 
 /** A store holding an imported generated cluster, the same files opened raw, and its refs by kind. */
 export interface ClusterFixture {
   readonly store: Store;
   readonly raw: RawDatabases;
-  /** Every stored ref, in key order, grouped by kind. */
+  /** The directory of the store. */
+  readonly dir: string;
+  /**
+   * Stored refs in key order, grouped by kind: all of them up to about 50k, beyond that an evenly
+   * thinned sample (every k-th of each kind), so a million-object cluster does not fill the heap.
+   */
   readonly refsByKind: ReadonlyMap<string, readonly ResourceRef[]>;
+  /** Stored resources of each kind. */
+  readonly countsByKind: ReadonlyMap<string, number>;
   readonly objects: number;
   readonly relationships: number;
   readonly importMs: number;
@@ -43,17 +53,23 @@ export interface ClusterFixture {
   close(): Promise<void>;
 }
 
-/** Imports a generated cluster of `deployments` Deployments into a store in a temporary directory. */
-export async function clusterFixture(deployments: number): Promise<ClusterFixture> {
+/** Imports a generated cluster of `deployments` Deployments (`replicas` pods each) into a store in a temporary directory. */
+export async function clusterFixture(deployments: number, replicas = 3): Promise<ClusterFixture> {
   const dir = tempDir('cluster');
   const store = await openStore({ path: dir });
   const started = performance.now();
-  const summary = await importObjects(store, generateCluster(clusterOptions(deployments)));
+  const options = clusterOptions(deployments, 1, replicas);
+  const summary = await importObjectStream(store, () => generateCluster(options));
   const importMs = performance.now() - started;
   const raw = openRaw(dir);
+  const every = Math.max(1, Math.floor(summary.objects / KEPT_REFS));
   const refsByKind = new Map<string, ResourceRef[]>();
+  const countsByKind = new Map<string, number>();
   for (const key of raw.resources.getKeys(allKeys())) {
     const ref = decodeRefKey(key);
+    const count = countsByKind.get(ref.kind) ?? 0;
+    countsByKind.set(ref.kind, count + 1);
+    if (count % every !== 0) continue;
     const refs = refsByKind.get(ref.kind) ?? [];
     refs.push(ref);
     refsByKind.set(ref.kind, refs);
@@ -61,7 +77,9 @@ export async function clusterFixture(deployments: number): Promise<ClusterFixtur
   return {
     store,
     raw,
+    dir,
     refsByKind,
+    countsByKind,
     objects: summary.objects,
     relationships: summary.relationships,
     importMs,
@@ -86,6 +104,13 @@ export function sampleOf<T>(items: readonly T[], count: number): T[] {
     [picked[i], picked[j]] = [picked[j]!, picked[i]!];
   }
   return picked;
+}
+
+/** How many resources of one kind a fixture stores (throws when the cluster has none). */
+export function countOf(fixture: ClusterFixture, kind: string): number {
+  const count = fixture.countsByKind.get(kind);
+  if (!count) throw new Error(`the generated cluster has no ${kind}`);
+  return count;
 }
 
 /** Refs of one kind from a fixture (throws when the cluster has none). */

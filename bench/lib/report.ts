@@ -72,7 +72,7 @@ export function formatRate(value: number): string {
  * `name: store X ms, baseline Y ms, ratio R (target ≤ T)`.
  */
 export function formatLine(result: CaseResult): string {
-  const unit = result.compare === 'atLeast' ? `${result.unit}/s` : result.unit;
+  const unit = result.compare === 'atLeast' && result.unit !== 'ratio' ? `${result.unit}/s` : result.unit;
   const target = result.compare === 'atLeast' ? `${result.target}` : `≤ ${result.target}`;
   return (
     `${result.name}: store ${formatRate(result.store)} ${unit}, baseline ${formatRate(result.baseline)} ${unit}, ` +

@@ -26,8 +26,13 @@ const EXPECTED = [
   'http-list',
   'http-write',
   'http-write-vs-serial',
+  'fanout',
+  'fanout-p99',
   'import',
   'import-absolute',
+  ...['get', 'list', 'relationships-subject', 'relationships-object', 'traverse'].map((id) => `scale-${id}`),
+  ...['http-get-10', 'http-get-10-p99', 'http-list'].map((id) => `scale-${id}`),
+  'scale-rss',
 ];
 
 describe('npm run bench -- --smoke', () => {
@@ -36,7 +41,7 @@ describe('npm run bench -- --smoke', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', runner, '--smoke', '--out', out],
-      { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000 },
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 120_000 },
     );
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     assert.equal(report.mode, 'smoke');
@@ -60,8 +65,8 @@ describe('npm run bench -- --smoke', () => {
       assert.match(
         line ?? '',
         result.compare === 'atLeast'
-          ? /: store [\d.]+[kM]? \w+\/s, baseline [\d.]+[kM]? \w+\/s, ratio [\d.]+ \(target [\d.]+\)$/
-          : /: store [\d.]+[kM]? ms, baseline [\d.]+[kM]? ms, ratio [\d.]+ \(target ≤ [\d.]+\)$/,
+          ? /: store [\d.]+[kM]? \w+(\/s)?, baseline [\d.]+[kM]? \w+(\/s)?, ratio [\d.]+ \(target [\d.]+\)$/
+          : /: store [\d.]+[kM]? \w+, baseline [\d.]+[kM]? \w+, ratio [\d.]+ \(target ≤ [\d.]+\)$/,
       );
     }
   });
