@@ -16,6 +16,8 @@ import {
   GraphQLError,
   getOperationAST,
   getVariableValues,
+  type Source,
+  type SourceLocation,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
@@ -23,17 +25,26 @@ import type { Plugin } from 'graphql-yoga';
 /** Compiled queries of a document by operation name (`''` for the only one); null when not compilable. */
 type Compiled = Map<string, CompiledQuery | null>;
 
+/** Character offsets in `source` of line/column locations. */
+function positionsOf(source: Source, locations: readonly SourceLocation[]): number[] {
+  const lineStarts = [0];
+  for (const match of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(match.index + match[0].length);
+  return locations.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1);
+}
+
 /**
  * An error of a compiled query as graphql-js would have raised it: graphql-jit's errors have frozen,
- * often absent, extensions, which error masking adds the store's codes to.
+ * often absent, extensions (error masking adds the store's codes to them) and only line/column
+ * locations (yoga rebuilds errors from their source positions).
  */
-function asGraphQLJsError(error: GraphQLError): GraphQLError {
-  const copy = new GraphQLError(error.message, {
+function asGraphQLJsError(error: GraphQLError, document: DocumentNode): GraphQLError {
+  const source = document.loc?.source;
+  return new GraphQLError(error.message, {
     path: error.path,
     originalError: error.originalError,
     extensions: { ...error.extensions },
+    ...(source && error.locations ? { source, positions: positionsOf(source, error.locations) } : {}),
   });
-  return Object.assign(copy, { locations: error.locations });
 }
 
 /** A compiled query run with graphql-js-coerced variables, its result carrying the fast stringify. */
@@ -49,7 +60,8 @@ function runCompiled(
   );
   if (coerced.errors) return { errors: coerced.errors };
   const finish = (result: ExecutionResult) => {
-    if (result.errors) Object.assign(result, { errors: result.errors.map(asGraphQLJsError) });
+    if (result.errors)
+      Object.assign(result, { errors: result.errors.map((error) => asGraphQLJsError(error, args.document)) });
     return Object.assign(result, { stringify: compiled.stringify });
   };
   const result = compiled.query(args.rootValue, args.contextValue, coerced.coerced);
