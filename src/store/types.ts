@@ -158,7 +158,8 @@ export interface TransactionOptions {
    * sequence (any object serves as one; the store remembers it weakly): once one of them fails, every
    * later transaction of the same sequence fails too and writes nothing, while the earlier ones stay
    * committed. Lets a bulk writer keep several transactions in flight and still stop at the first
-   * failure, as if it had awaited each before queuing the next.
+   * failure, as if it had awaited each before queuing the next. (A failed commit — a full disk — is
+   * known only once it returns; later transactions of the sequence already committed by then stay.)
    */
   readonly sequence?: object;
 }
