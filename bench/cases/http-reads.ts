@@ -5,14 +5,13 @@
  * - one page of `listLimit` Pods over GraphQL, one request at a time, against a raw scan and decode
  *   of the same rows in this process.
  */
-import { prefixEnd, typePrefix } from '../../src/store/keys.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
 import { countOf, sampleOf } from '../lib/fixtures.ts';
 import { alternate, p99sOf, ratesOf, type Sample } from '../lib/measure.ts';
-import type { Row } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
 import { toSample } from '../load/generator.ts';
 import { startServer, TRIVIAL_QUERY } from '../load/servers.ts';
+import { scanPods } from './reads.ts';
 
 /** The point read clients send: a resource by ref with its labels, annotations and payload. */
 export const POINT_READ_QUERY = `query Resource($ref: ResourceRefInput!) {
@@ -112,19 +111,7 @@ export const httpListCase: BenchCase = {
     const fixture = await context.cluster();
     const limit = Math.min(mode.listLimit, countOf(fixture, 'Pod'));
     const [load, server] = await Promise.all([context.load(), startServer(fixture.store)]);
-    const prefix = typePrefix('', 'v1', 'Pod');
-    const scan = (): number => {
-      const rows: Row[] = [];
-      for (const { value } of fixture.raw.resources.getRange({
-        start: prefix,
-        end: prefixEnd(prefix),
-        limit,
-      })) {
-        rows.push(value);
-      }
-      if (rows.length !== limit) throw new Error(`scanned ${rows.length} of ${limit} Pods`);
-      return rows.length;
-    };
+    const scan = () => scanPods(fixture.raw, limit);
     const body = JSON.stringify({
       query: LIST_QUERY,
       operationName: 'List',

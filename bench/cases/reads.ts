@@ -7,7 +7,7 @@ import type { Resource } from '../../src/store/types.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
 import { countOf, sampleOf } from '../lib/fixtures.ts';
 import { runRounds } from '../lib/measure.ts';
-import type { Row } from '../lib/raw.ts';
+import type { RawDatabases, Row } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
 
 /** Case 1: `store.get(ref)` against `db.get(key)` of the same refs (a mix of every kind). */
@@ -54,6 +54,17 @@ export const pointGetCase: BenchCase = {
   },
 };
 
+/** The list baseline: the first `limit` Pods scanned with their values, decoded into an array. */
+export function scanPods(raw: RawDatabases, limit: number): number {
+  const prefix = typePrefix('', 'v1', 'Pod');
+  const rows: Row[] = [];
+  for (const { value } of raw.resources.getRange({ start: prefix, end: prefixEnd(prefix), limit })) {
+    rows.push(value);
+  }
+  if (rows.length !== limit) throw new Error(`scanned ${rows.length} of ${limit} Pods`);
+  return rows.length;
+}
+
 /** Case 2: one page of `listLimit` Pods from `store.list` against a range scan of the same rows. */
 export const listCase: BenchCase = {
   id: 'list',
@@ -63,7 +74,6 @@ export const listCase: BenchCase = {
     const pods = countOf(fixture, 'Pod');
     const limit = Math.min(mode.listLimit, pods);
     const { store, raw } = fixture;
-    const prefix = typePrefix('', 'v1', 'Pod');
     const rates = await runRounds(
       {
         store: {
@@ -73,20 +83,7 @@ export const listCase: BenchCase = {
             return page.items.length;
           },
         },
-        baseline: {
-          run() {
-            const rows: Row[] = [];
-            for (const { value } of raw.resources.getRange({
-              start: prefix,
-              end: prefixEnd(prefix),
-              limit,
-            })) {
-              rows.push(value);
-            }
-            if (rows.length !== limit) throw new Error(`scanned ${rows.length} of ${limit} Pods`);
-            return rows.length;
-          },
-        },
+        baseline: { run: () => scanPods(raw, limit) },
       },
       mode,
     );
