@@ -18,12 +18,16 @@ import {
   getVariableValues,
   type Source,
   type SourceLocation,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
-/** Compiled queries of a document by operation name (`''` for the only one); null when not compilable. */
-type Compiled = Map<string, CompiledQuery | null>;
+/** A compiled query and the variable definitions its variables are coerced by. */
+interface Compiled {
+  readonly query: CompiledQuery;
+  readonly variables: readonly VariableDefinitionNode[];
+}
 
 /** Character offsets in `source` of line/column locations. */
 function positionsOf(source: Source, locations: readonly SourceLocation[]): number[] {
@@ -48,30 +52,23 @@ function asGraphQLJsError(error: GraphQLError, document: DocumentNode): GraphQLE
 }
 
 /** A compiled query run with graphql-js-coerced variables, its result carrying the fast stringify. */
-function runCompiled(
-  compiled: CompiledQuery,
-  args: ExecutionArgs,
-): ExecutionResult | Promise<ExecutionResult> {
-  const operation = getOperationAST(args.document, args.operationName);
-  const coerced = getVariableValues(
-    args.schema,
-    operation?.variableDefinitions ?? [],
-    args.variableValues ?? {},
-  );
+function runCompiled(compiled: Compiled, args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+  const coerced = getVariableValues(args.schema, compiled.variables, args.variableValues ?? {});
   if (coerced.errors) return { errors: coerced.errors };
   const finish = (result: ExecutionResult) => {
     if (result.errors)
       Object.assign(result, { errors: result.errors.map((error) => asGraphQLJsError(error, args.document)) });
-    return Object.assign(result, { stringify: compiled.stringify });
+    return Object.assign(result, { stringify: compiled.query.stringify });
   };
-  const result = compiled.query(args.rootValue, args.contextValue, coerced.coerced);
+  const result = compiled.query.query(args.rootValue, args.contextValue, coerced.coerced);
   return result instanceof Promise ? result.then(finish) : finish(result);
 }
 
 /** The envelop plugin: compiles and runs query operations; anything else runs as before. */
 export function useCompiledQueries(): Plugin {
-  const cache = new WeakMap<DocumentNode, Compiled>();
-  const compiledFor = (args: ExecutionArgs): CompiledQuery | null => {
+  /** By document, then operation name (`''` for the only one); null when not a compilable query. */
+  const cache = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+  const compiledFor = (args: ExecutionArgs): Compiled | null => {
     const name = args.operationName ?? '';
     let byName = cache.get(args.document);
     if (!byName) {
@@ -87,7 +84,10 @@ export function useCompiledQueries(): Plugin {
               disablingCapturingStackErrors: true,
             })
           : null;
-      compiled = result !== null && isCompiledQuery(result) ? result : null;
+      compiled =
+        result !== null && isCompiledQuery(result)
+          ? { query: result, variables: operation?.variableDefinitions ?? [] }
+          : null;
       byName.set(name, compiled);
     }
     return compiled;
