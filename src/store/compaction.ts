@@ -2,10 +2,14 @@
  * Change-log retention. A revision is removed once it is both older than the newest `minRevisions`
  * revisions and older than `minAgeMs`; `compactedRevision` records the newest removed one, below which
  * watchers and listing cursors can no longer resume (REVISION_COMPACTED).
+ *
+ * Removing a revision also removes the payloads of the states it replaced: those states are older
+ * than any revision still logged and are no longer current, so nothing points at them any more.
  */
-import { type Databases, readCounter } from './db.ts';
+import { type Databases, readCounter, type StoredLogEntry } from './db.ts';
 import { commitFailureOf } from './disk.ts';
 import { META, revisionKey } from './keys.ts';
+import { asBuffer, decodeStoredResource, removePayload } from './records.ts';
 import type { RetentionOptions } from './types.ts';
 
 /** Retention with defaults applied. */
@@ -30,12 +34,12 @@ export function retentionOf(options: RetentionOptions = {}): Retention {
 export async function compactLog(dbs: Databases, retention: Retention, now = Date.now()): Promise<number> {
   let removed = 0;
   for (;;) {
-    const batch = removableRevisions(dbs, retention, now);
+    const batch = removableEntries(dbs, retention, now);
     if (batch.length === 0) return removed;
-    const newest = batch.at(-1)!;
+    const newest = batch.at(-1)!.revision;
     await dbs.env
       .childTransaction(() => {
-        for (const revision of batch) dbs.log.remove(revisionKey(revision));
+        for (const entry of batch) removeEntry(dbs, entry);
         if (newest > readCounter(dbs, META.compactedRevision)) dbs.meta.put(META.compactedRevision, newest);
       })
       .catch(async (error: unknown) => {
@@ -45,13 +49,23 @@ export async function compactLog(dbs: Databases, retention: Retention, now = Dat
   }
 }
 
-/** The oldest revisions (up to one batch) that retention allows removing. */
-function removableRevisions(dbs: Databases, retention: Retention, now: number): number[] {
+/** Removes a log entry and the payloads of the states its changes replaced. */
+function removeEntry(dbs: Databases, entry: StoredLogEntry): void {
+  for (const change of entry.resources) {
+    if (change.previous === null || change.previousPayload !== null) continue;
+    const previous = decodeStoredResource(dbs, change.previous);
+    if (previous.dataBytes > 0) removePayload(dbs, asBuffer(change.ref), previous.revision);
+  }
+  dbs.log.remove(revisionKey(entry.revision));
+}
+
+/** The oldest entries (up to one batch) that retention allows removing. */
+function removableEntries(dbs: Databases, retention: Retention, now: number): StoredLogEntry[] {
   const newestRemovable = readCounter(dbs, META.revision) - retention.minRevisions;
   const floor = readCounter(dbs, META.compactedRevision);
   if (newestRemovable <= floor) return [];
   const cutoff = now - retention.minAgeMs;
-  const revisions: number[] = [];
+  const entries: StoredLogEntry[] = [];
   const range = dbs.log.getRange({
     start: revisionKey(floor + 1),
     end: revisionKey(newestRemovable + 1),
@@ -59,7 +73,7 @@ function removableRevisions(dbs: Databases, retention: Retention, now: number): 
   });
   for (const { value } of range) {
     if (value.time > cutoff) break;
-    revisions.push(value.revision);
+    entries.push(value);
   }
-  return revisions;
+  return entries;
 }

@@ -2,22 +2,30 @@
  * Opens the LMDB environment and its databases, and keeps the term dictionary: the compact ids that
  * stand for resource refs and predicate types inside the relationship indexes.
  */
-import { asBinary, type Database, open, type RootDatabase } from 'lmdb';
+import { type Database, open, type RootDatabase } from 'lmdb';
 import { invariant } from './errors.ts';
 import { decodeRefKey, KEY_SPACE_END, META, refKey, STRUCTURES_KEY, termIdKey, tupleKey } from './keys.ts';
-import type { JsonObject, RelationshipChange, Resource, ResourceChange, ResourceRef } from './types.ts';
+import type { StoredResource, StoredResourceChange } from './records.ts';
+import type { JsonObject, RelationshipChange, ResourceChange, ResourceRef } from './types.ts';
 
-/** Version of the on-disk layout of new stores; older stores of a {@link READABLE_FORMATS} are opened too. */
-const FORMAT = 3;
+/** Version of the on-disk layout of new stores; stores of a {@link LEGACY_FORMATS} are migrated on open. */
+export const FORMAT = 4;
 
 /**
- * Shared msgpack structures (record shapes) each structured database may keep, per format. Format 2
- * kept lmdb-js's default of 32: a Kubernetes dump fills them with its first objects' shapes, and every
- * later record then carried its other shapes' key lists inline, encoding 3–4× slower. Format 3 keeps
- * up to 1,024 (two-byte record ids past the first 32); the setting cannot change for a store's life.
+ * Formats migrated to {@link FORMAT} when opened (migrate.ts): 2 and 3 kept each resource, payload
+ * and all, as one record, and the log a copy of every resource it names.
  */
-const SHARED_STRUCTURES: Readonly<Record<number, number>> = { 2: 32, 3: 1024 };
-const READABLE_FORMATS = Object.keys(SHARED_STRUCTURES).map(Number);
+export const LEGACY_FORMATS: readonly number[] = [2, 3];
+
+/**
+ * Shared msgpack structures (record shapes) a structured database keeps. Format 2 kept lmdb-js's
+ * default of 32: a Kubernetes dump fills them with its first objects' shapes, and every later record
+ * then carried its other shapes' key lists inline, encoding 3–4× slower. Format 3 on keeps up to
+ * 1,024 (two-byte record ids past the first 32). The setting cannot change for a database's life: the
+ * relationship indexes of a store created as format 2 keep 32 (`META.tripleStructures`).
+ */
+const SHARED_STRUCTURES = 1024;
+const FORMAT_2_STRUCTURES = 32;
 
 /** What the relationship indexes store for each triplet (identity is in the key). */
 export interface RelationshipValue {
@@ -37,9 +45,8 @@ export interface LogEntry {
 }
 
 /**
- * A log entry as the `log` database stores it: each resource (and previous state) as the bytes the
- * `resources` database's encoder made, so a write encodes a resource once for both databases and an
- * update copies its previous state's stored bytes instead of encoding them again.
+ * A log entry as the `log` database stores it: each resource state as its metadata record, pointing
+ * at its payload (records.ts), so a write encodes a resource once and the log copies no payload.
  */
 export interface StoredLogEntry {
   revision: number;
@@ -48,55 +55,14 @@ export interface StoredLogEntry {
   relationships: RelationshipChange[];
 }
 
-/** A resource change with its resources as stored bytes (see {@link StoredLogEntry}). */
-export interface StoredResourceChange {
-  type: ResourceChange['type'];
-  revision: number;
-  resource: Uint8Array;
-  previous: Uint8Array | null;
-}
-
-/** The msgpack codec lmdb-js gives each database (untyped in its declarations). */
-interface Codec {
-  encoder: { encode(value: unknown): Uint8Array };
-  decoder: { decode(bytes: Uint8Array): unknown };
-}
-
-/** Encodes a resource as the `resources` database stores it (a copy: the encoder reuses its buffer). */
-export function encodeResource(dbs: Databases, resource: Resource): Buffer {
-  return Buffer.from((dbs.resources as unknown as Codec).encoder.encode(resource));
-}
-
-/** Decodes bytes made by {@link encodeResource} (or read with `resources.getBinary`). */
-export function decodeResource(dbs: Databases, bytes: Uint8Array): Resource {
-  return (dbs.resources as unknown as Codec).decoder.decode(bytes) as Resource;
-}
-
-/** Stores bytes made by {@link encodeResource} as they are. */
-export function putEncodedResource(dbs: Databases, key: Buffer, bytes: Buffer): void {
-  dbs.resources.put(key, asBinary(bytes) as unknown as Resource);
-}
-
-/** The in-memory entry a stored one stands for. */
-export function decodeLogEntry(dbs: Databases, stored: StoredLogEntry): LogEntry {
-  return {
-    revision: stored.revision,
-    time: stored.time,
-    resources: stored.resources.map((change) => ({
-      type: change.type,
-      revision: change.revision,
-      resource: decodeResource(dbs, change.resource),
-      previous: change.previous && decodeResource(dbs, change.previous),
-    })),
-    relationships: stored.relationships,
-  };
-}
-
 /** The environment and its named databases (layouts in keys.ts). */
 export interface Databases {
   env: RootDatabase;
   meta: Database<number, string>;
-  resources: Database<Resource, Buffer>;
+  /** Resource metadata (on disk: `objects`). */
+  resources: Database<StoredResource, Buffer>;
+  /** Resource payloads: JSON text. */
+  payloads: Database<Buffer, Buffer>;
   uids: Database<Buffer, Buffer>;
   labels: Database<Buffer, Buffer>;
   types: Database<number, Buffer>;
@@ -108,27 +74,31 @@ export interface Databases {
   spo: Database<RelationshipValue, Buffer>;
   pos: Database<RelationshipValue, Buffer>;
   osp: Database<RelationshipValue, Buffer>;
+  /** The change log (on disk: `changes`). */
   log: Database<StoredLogEntry, Buffer>;
 }
 
-/** Opens (creating when missing) the environment at `path`. */
+/**
+ * Opens (creating when missing) the environment at `path`. A store of a legacy format opens with its
+ * old databases alongside; `migrateStore` (migrate.ts) must run before anything else reads it.
+ */
 export function openDatabases(path: string, mapSize?: number): Databases {
   // Never `noSync`, `useWritemap` or `mapAsync`: each can corrupt the file on a crash. `path` is always
   // a directory (lmdb-js would take a name with a dot, like `data.v2`, for a file).
-  const env = open({ path, noSubdir: false, maxDbs: 20, ...(mapSize ? { mapSize } : {}) });
+  const env = open({ path, noSubdir: false, maxDbs: 24, ...(mapSize ? { mapSize } : {}) });
   const meta = env.openDB<number, string>('meta', {});
   const format = formatOf(meta, path);
-  const structured = {
-    keyEncoding: 'binary',
-    sharedStructuresKey: STRUCTURES_KEY,
-    maxSharedStructures: SHARED_STRUCTURES[format],
-  } as const;
+  const structured = structuredOptions(SHARED_STRUCTURES);
+  const triples = structuredOptions(
+    meta.get(META.tripleStructures) ?? (format === 2 ? FORMAT_2_STRUCTURES : SHARED_STRUCTURES),
+  );
   const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
   const counters = { keyEncoding: 'binary' } as const;
-  const dbs: Databases = {
+  return {
     env,
     meta,
-    resources: env.openDB<Resource, Buffer>('resources', structured),
+    resources: env.openDB<StoredResource, Buffer>('objects', structured),
+    payloads: env.openDB<Buffer, Buffer>('payloads', binary),
     uids: env.openDB<Buffer, Buffer>('uids', binary),
     labels: env.openDB<Buffer, Buffer>('labels', binary),
     types: env.openDB<number, Buffer>('types', counters),
@@ -137,12 +107,21 @@ export function openDatabases(path: string, mapSize?: number): Databases {
     idRefs: env.openDB<Buffer, Buffer>('idRefs', binary),
     predIds: env.openDB<number, Buffer>('predIds', counters),
     idPreds: env.openDB<string, Buffer>('idPreds', { keyEncoding: 'binary', encoding: 'string' }),
-    spo: env.openDB<RelationshipValue, Buffer>('spo', structured),
-    pos: env.openDB<RelationshipValue, Buffer>('pos', structured),
-    osp: env.openDB<RelationshipValue, Buffer>('osp', structured),
-    log: env.openDB<StoredLogEntry, Buffer>('log', structured),
+    spo: env.openDB<RelationshipValue, Buffer>('spo', triples),
+    pos: env.openDB<RelationshipValue, Buffer>('pos', triples),
+    osp: env.openDB<RelationshipValue, Buffer>('osp', triples),
+    log: env.openDB<StoredLogEntry, Buffer>('changes', structured),
   };
-  return dbs;
+}
+
+/** Options of a database of msgpack records sharing up to `maxSharedStructures` shapes. */
+export function structuredOptions(maxSharedStructures: number) {
+  return { keyEncoding: 'binary', sharedStructuresKey: STRUCTURES_KEY, maxSharedStructures } as const;
+}
+
+/** The structures a legacy store's own resource and log databases were written with. */
+export function legacyStructures(format: number): number {
+  return format === 2 ? FORMAT_2_STRUCTURES : SHARED_STRUCTURES;
 }
 
 /** The store's format, recorded as {@link FORMAT} when the store is new; throws for unreadable ones. */
@@ -152,9 +131,9 @@ function formatOf(meta: Databases['meta'], path: string): number {
     meta.putSync(META.format, FORMAT);
     return FORMAT;
   }
-  if (!READABLE_FORMATS.includes(format)) {
+  if (format !== FORMAT && !LEGACY_FORMATS.includes(format)) {
     throw new Error(
-      `store at ${path} has format ${format}; this build reads ${READABLE_FORMATS.join(' and ')}`,
+      `store at ${path} has format ${format}; this build reads ${[...LEGACY_FORMATS, FORMAT].join(', ')}`,
     );
   }
   return format;

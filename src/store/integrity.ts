@@ -5,20 +5,65 @@
  */
 import { allKeys, type Databases, readCounter } from './db.ts';
 import {
+  decodeRefKey,
   decodeRevisionKey,
   decodeTripleKey,
   labelKey,
   META,
   nsTypeKey,
+  payloadKey,
   refKey,
   termIdKey,
   tripleKey,
   typeCountKey,
 } from './keys.ts';
+import { asBuffer, decodeStoredResource, type StoredResourceChange } from './records.ts';
 
 /** Every inconsistency found, as readable lines; empty when the store is consistent. */
 export function checkIntegrity(dbs: Databases): string[] {
-  return [...checkResourceIndexes(dbs), ...checkTripleIndexes(dbs), ...checkLog(dbs)];
+  return [...checkResourceIndexes(dbs), ...checkPayloads(dbs), ...checkTripleIndexes(dbs), ...checkLog(dbs)];
+}
+
+/**
+ * Every payload a current resource or a logged state points at is stored with its length and parses;
+ * every stored payload is one of them (compaction leaves none behind).
+ */
+function checkPayloads(dbs: Databases): string[] {
+  const problems: string[] = [];
+  const expected = new Map<string, number>();
+  for (const { key, value } of dbs.resources.getRange(allKeys())) {
+    if (value.dataBytes > 0) expected.set(payloadKey(key, value.revision).toString('hex'), value.dataBytes);
+  }
+  for (const { value: entry } of dbs.log.getRange(allKeys())) {
+    for (const change of entry.resources) {
+      for (const [hex, bytes] of loggedPayloads(dbs, change)) expected.set(hex, bytes);
+    }
+  }
+  const actual = Array.from(dbs.payloads.getRange(allKeys()), ({ key, value }): [string, number] => {
+    try {
+      JSON.parse(value.toString('utf8'));
+    } catch {
+      problems.push(`payloads: entry ${key.toString('hex')} is not JSON`);
+    }
+    return [key.toString('hex'), value.length];
+  });
+  compare(problems, 'payloads', expected, actual);
+  return problems;
+}
+
+/** The payloads in `payloads` a logged change points at (hex key → length). */
+function loggedPayloads(dbs: Databases, change: StoredResourceChange): [string, number][] {
+  const ref = asBuffer(change.ref);
+  const state = decodeStoredResource(dbs, change.resource);
+  const previous = change.previous && decodeStoredResource(dbs, change.previous);
+  const found: [string, number][] = [];
+  if (previous && previous.dataBytes > 0 && change.previousPayload === null) {
+    found.push([payloadKey(ref, previous.revision).toString('hex'), previous.dataBytes]);
+  }
+  if (change.type !== 'DELETED' && state.dataBytes > 0 && change.payload === null) {
+    found.push([payloadKey(ref, state.revision).toString('hex'), state.dataBytes]);
+  }
+  return found;
 }
 
 function checkResourceIndexes(dbs: Databases): string[] {
@@ -30,13 +75,14 @@ function checkResourceIndexes(dbs: Databases): string[] {
   const count = (map: Map<string, number>, key: Buffer) =>
     map.set(key.toString('hex'), (map.get(key.toString('hex')) ?? 0) + 1);
   for (const { key, value } of dbs.resources.getRange(allKeys())) {
-    if (!key.equals(refKey(value.ref)))
-      problems.push(`resource stored under a foreign key: ${key.toString('hex')}`);
+    const ref = decodeRefKey(key);
+    if (!key.equals(refKey(ref)))
+      problems.push(`resource stored under a malformed key: ${key.toString('hex')}`);
     uids.set(value.uid, key.toString('hex'));
     for (const [label, labelValue] of Object.entries(value.labels))
       labels.add(labelKey(label, labelValue, key).toString('hex'));
-    count(types, typeCountKey(value.ref.group, value.ref.version, value.ref.kind));
-    count(nsTypes, nsTypeKey(value.ref.namespace, value.ref.group, value.ref.version, value.ref.kind));
+    count(types, typeCountKey(ref.group, ref.version, ref.kind));
+    count(nsTypes, nsTypeKey(ref.namespace, ref.group, ref.version, ref.kind));
   }
   compare(
     problems,

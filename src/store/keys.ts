@@ -8,7 +8,8 @@
  *
  * | database   | key                                   | value                                   |
  * |------------|---------------------------------------|-----------------------------------------|
- * | `resources`| ref = group, version, kind, ns, name  | the Resource                            |
+ * | `resources`| ref = group, version, kind, ns, name  | the resource's metadata (records.ts)    |
+ * | `payloads` | ref, revision                         | the JSON text of the resource's `data`  |
  * | `uids`     | uid                                   | ref key (bytes)                         |
  * | `labels`   | label key, label value, ref           | empty                                   |
  * | `types`    | group, version, kind                  | number of resources of that type        |
@@ -118,6 +119,9 @@ export function decodeRefKey(key: Buffer, offset = 0): ResourceRef {
   return { group, version, kind, namespace, name };
 }
 
+/** Key in `payloads`: the payload of a resource's state written at `revision`. */
+export const payloadKey = (refKey: Buffer, revision: number): Buffer => tupleKey(refKey, revision);
+
 /** Prefix of the ref keys of one group/version/kind, optionally narrowed to a namespace. */
 export function typePrefix(group: string, version: string, kind: string, namespace?: string): Buffer {
   return namespace === undefined ? tupleKey(group, version, kind) : tupleKey(group, version, kind, namespace);
@@ -219,4 +223,6 @@ export const META = {
   nextTermId: 'nextTermId',
   compactedRevision: 'compactedRevision',
   format: 'format',
+  /** Shared structures of the relationship indexes when not 1,024 (stores created as format 2). */
+  tripleStructures: 'tripleStructures',
 } as const;

@@ -4,14 +4,7 @@
  * are read "as of" the first page's revision by overlaying the change log on the current state, the
  * way a Kubernetes continue token reads a consistent list (and, like one, it expires with compaction).
  */
-import {
-  type Databases,
-  decodeLogEntry,
-  type LogEntry,
-  type RelationshipValue,
-  readCounter,
-  type Terms,
-} from './db.ts';
+import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
 import { invariant, StoreError } from './errors.ts';
 import {
   type GraphView,
@@ -23,6 +16,7 @@ import {
 } from './graph.ts';
 import {
   decodeNsTypeKey,
+  decodeRefKey,
   decodeTripleKey,
   decodeTypeCountKey,
   keySuccessor,
@@ -45,6 +39,7 @@ import {
 } from './keys.ts';
 import type { LabelSelector } from './labels.ts';
 import { decodeCursor, fingerprintOf, type Keyed, mergePage, positionOf, toPage } from './pages.ts';
+import { currentResource, decodeLogEntry, readResource } from './records.ts';
 import type { Page, Relationship, Resource, ResourceRef, TraversalStep, TypeCount } from './types.ts';
 
 /** A validated resource listing query. */
@@ -127,12 +122,12 @@ export class Reader {
   }
 
   get(ref: ResourceRef): Resource | null {
-    return this.#dbs.resources.get(refKey(ref)) ?? null;
+    return readResource(this.#dbs, ref, refKey(ref));
   }
 
   getByUid(uid: string): Resource | null {
     const key = this.#dbs.uids.get(Buffer.from(uid));
-    return key ? (this.#dbs.resources.get(key) ?? null) : null;
+    return key ? readResource(this.#dbs, decodeRefKey(key), key) : null;
   }
 
   types(): TypeCount[] {
@@ -334,7 +329,9 @@ export class Reader {
       const end = prefixEnd(prefix);
       const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
       if (Buffer.compare(start, end) >= 0) continue;
-      for (const { key, value } of this.#dbs.resources.getRange({ start, end })) yield { key, item: value };
+      for (const { key, value } of this.#dbs.resources.getRange({ start, end })) {
+        yield { key, item: currentResource(this.#dbs, decodeRefKey(key), key, value) };
+      }
     }
   }
 
@@ -371,8 +368,10 @@ export class Reader {
         [Symbol.iterator]();
     });
     for (const key of mergeSorted(streams)) {
-      const resource = this.#dbs.resources.get(key);
-      if (resource && refMatches(query, resource.ref)) yield { key, item: resource };
+      const ref = decodeRefKey(key);
+      if (!refMatches(query, ref)) continue;
+      const record = this.#dbs.resources.get(key);
+      if (record) yield { key, item: currentResource(this.#dbs, ref, key, record) };
     }
   }
 

@@ -16,6 +16,7 @@ import { badInput, StoreError } from './errors.ts';
 import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
 import { parseLabelSelector } from './labels.ts';
+import { migrateStore } from './migrate.ts';
 import {
   cursorOf,
   listOf,
@@ -90,7 +91,14 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   if (!options.inMemory && !options.path) throw badInput('path', 'is required unless inMemory is set');
   const path = options.inMemory ? mkdtempSync(join(tmpdir(), 'resource-store-')) : resolve(options.path!);
   mkdirSync(path, { recursive: true });
-  return new LmdbStore(openDatabases(path, options.mapSize), path, options);
+  const dbs = openDatabases(path, options.mapSize);
+  try {
+    await migrateStore(dbs);
+  } catch (error) {
+    await dbs.env.close();
+    throw error;
+  }
+  return new LmdbStore(dbs, path, options);
 }
 
 class LmdbStore implements Store {

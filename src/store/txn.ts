@@ -6,17 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Databases,
-  decodeResource,
-  encodeResource,
   type LogEntry,
-  putEncodedResource,
   type RelationshipValue,
   readCounter,
   type StoredLogEntry,
-  type StoredResourceChange,
   type Terms,
 } from './db.ts';
-import { invariant, StoreError } from './errors.ts';
+import { StoreError } from './errors.ts';
 import { cascadeDependents } from './graph.ts';
 import {
   decodeTripleKey,
@@ -32,7 +28,9 @@ import {
   triplePrefix,
   typeCountKey,
 } from './keys.ts';
+import { storedJsonOf } from './records.ts';
 import type { TypeRegistry } from './registry.ts';
+import { type ResourceState, ResourceWrites } from './txn-resources.ts';
 import { TxnTerms } from './txn-terms.ts';
 import type {
   DeletePropagation,
@@ -40,7 +38,6 @@ import type {
   Relationship,
   RelationshipChange,
   Resource,
-  ResourceChange,
   ResourceRef,
 } from './types.ts';
 import { jsonEqual, type ResourceContent } from './validate.ts';
@@ -70,10 +67,7 @@ export class WriteTxn {
   readonly #nowMs = Date.now();
   readonly #now = new Date(this.#nowMs).toISOString();
   #revision = 0;
-  readonly #resourceChanges: ResourceChange[] = [];
-  readonly #storedResourceChanges: StoredResourceChange[] = [];
-  /** The bytes each resource this transaction stored was encoded to. */
-  readonly #encoded = new WeakMap<Resource, Buffer>();
+  readonly #resources: ResourceWrites;
   readonly #relationshipChanges: RelationshipChange[] = [];
   readonly #termIds: TxnTerms;
 
@@ -82,6 +76,7 @@ export class WriteTxn {
     this.#dbs = dbs;
     this.#terms = terms;
     this.#termIds = new TxnTerms(dbs, terms);
+    this.#resources = new ResourceWrites(dbs);
     this.#registry = registry;
     this.#maxDependents = maxDependents;
   }
@@ -94,27 +89,30 @@ export class WriteTxn {
   /** Creates, replaces or upserts a resource (`mode`), under an optional version precondition. */
   writeResource(mode: WriteMode, content: ResourceContent, expectedVersion: number | null, field: string) {
     const key = refKey(content.ref);
-    const stored = this.#read(key);
+    const stored = this.#resources.read(key, content.ref);
     const previous = stored?.resource ?? null;
     checkPrecondition(mode, content.ref, previous, expectedVersion);
     this.#registry.checkResource(content.ref, content.data, `${field}.data`);
+    const json = content.data === null ? null : JSON.stringify(content.data);
     if (previous) {
       if (content.uid !== null && content.uid !== previous.uid) {
         throw new StoreError('BAD_USER_INPUT', `${field}.uid: a resource's uid cannot change`, {
           field: `${field}.uid`,
         });
       }
-      if (sameContent(previous, content)) return { resource: previous, changed: false };
+      if (sameContent(previous, content, json)) return { resource: previous, changed: false };
     }
-    const resource = previous ? this.#replace(key, previous, content) : this.#create(key, content, field);
-    this.#logResource(previous ? 'UPDATED' : 'ADDED', resource, stored);
-    return { resource, changed: true };
+    const state = stored
+      ? this.#replace(key, stored, content, json)
+      : this.#create(key, content, json, field);
+    this.#resources.log(stored ? 'UPDATED' : 'ADDED', key, state, stored);
+    return { resource: state.resource, changed: true };
   }
 
   /** Deletes a resource and every relationship where it is subject or object. */
   deleteResource(ref: ResourceRef, expectedVersion: number | null) {
     const key = refKey(ref);
-    const stored = this.#read(key);
+    const stored = this.#resources.read(key, ref);
     if (!stored) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
     const previous = stored.resource;
     if (expectedVersion !== null && expectedVersion !== previous.version)
@@ -126,9 +124,9 @@ export class WriteTxn {
     for (const [label, value] of Object.entries(previous.labels))
       this.#dbs.labels.remove(labelKey(label, value, key));
     const removedRelationships = this.#unlinkAll(ref);
-    const deleted: Resource = { ...previous, deletedAt: this.#now, revision };
-    this.#logResource('DELETED', deleted, stored, encodeResource(this.#dbs, deleted));
-    return { deleted, previous, removedRelationships };
+    const deleted = this.#resources.deletedState(key, stored, this.#now, revision);
+    this.#resources.log('DELETED', key, deleted, stored);
+    return { deleted: deleted.resource, previous, removedRelationships };
   }
 
   /**
@@ -220,10 +218,10 @@ export class WriteTxn {
     const entry: LogEntry = {
       revision: this.#revision,
       time: this.#nowMs,
-      resources: this.#resourceChanges,
+      resources: this.#resources.changes,
       relationships: this.#relationshipChanges,
     };
-    const stored: StoredLogEntry = { ...entry, resources: this.#storedResourceChanges };
+    const stored: StoredLogEntry = { ...entry, resources: this.#resources.stored };
     for (const { db, key, delta } of this.#counters.values()) {
       if (delta === 0) continue;
       const count = (db.get(key) ?? 0) + delta;
@@ -240,57 +238,32 @@ export class WriteTxn {
     return this.#revision;
   }
 
-  #create(key: Buffer, content: ResourceContent, field: string): Resource {
+  #create(key: Buffer, content: ResourceContent, json: string | null, field: string): ResourceState {
     const uid = content.uid ?? randomUUID();
     const uidKey = Buffer.from(uid);
     const owner = this.#dbs.uids.get(uidKey);
     if (owner)
       throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`);
     const resource = this.#stamp(content, uid, 1, this.#now);
-    this.#put(key, resource);
+    const state = this.#resources.store(key, resource, json);
     this.#dbs.uids.put(uidKey, key);
     this.#countType(resource.ref, 1);
     for (const [label, value] of Object.entries(resource.labels))
       this.#dbs.labels.put(labelKey(label, value, key), EMPTY);
-    return resource;
+    return state;
   }
 
-  #replace(key: Buffer, previous: Resource, content: ResourceContent): Resource {
+  #replace(key: Buffer, stored: ResourceState, content: ResourceContent, json: string | null): ResourceState {
+    const previous = stored.resource;
     const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt);
-    this.#put(key, resource);
+    const state = this.#resources.store(key, resource, json);
     for (const [label, value] of Object.entries(previous.labels)) {
       if (resource.labels[label] !== value) this.#dbs.labels.remove(labelKey(label, value, key));
     }
     for (const [label, value] of Object.entries(resource.labels)) {
       if (previous.labels[label] !== value) this.#dbs.labels.put(labelKey(label, value, key), EMPTY);
     }
-    return resource;
-  }
-
-  /** A stored resource, decoded, with its stored bytes. */
-  #read(key: Buffer): { resource: Resource; bytes: Buffer } | null {
-    const bytes = this.#dbs.resources.getBinary(key);
-    return bytes ? { resource: decodeResource(this.#dbs, bytes), bytes } : null;
-  }
-
-  /** Stores a resource, encoded once: the bytes are kept for the log entry. */
-  #put(key: Buffer, resource: Resource): void {
-    const bytes = encodeResource(this.#dbs, resource);
-    putEncodedResource(this.#dbs, key, bytes);
-    this.#encoded.set(resource, bytes);
-  }
-
-  /** Records a resource change for watchers and for the stored log entry. */
-  #logResource(
-    type: ResourceChange['type'],
-    resource: Resource,
-    previous: { resource: Resource; bytes: Buffer } | null,
-    bytes = this.#encoded.get(resource),
-  ): void {
-    invariant(bytes, 'a logged resource was encoded when it was written');
-    const revision = resource.revision;
-    this.#resourceChanges.push({ type, revision, resource, previous: previous?.resource ?? null });
-    this.#storedResourceChanges.push({ type, revision, resource: bytes, previous: previous?.bytes ?? null });
+    return state;
   }
 
   #stamp(content: ResourceContent, uid: string, version: number, createdAt: string): Resource {
@@ -372,18 +345,20 @@ function checkPrecondition(
   if (previous.version !== expected) throw versionConflict(ref, previous);
 }
 
-function versionConflict(ref: ResourceRef, current: Resource): StoreError {
+function versionConflict(ref: ResourceRef, current: { readonly version: number }): StoreError {
   return new StoreError('VERSION_CONFLICT', `${describe(ref)} is at version ${current.version}`, {
     currentVersion: current.version,
   });
 }
 
-function sameContent(resource: Resource, content: ResourceContent): boolean {
+/** Whether a write of `content` (its data's JSON text `json`) would leave `resource` as it is. */
+function sameContent(resource: Resource, content: ResourceContent, json: string | null): boolean {
   return (
     resource.dataType === content.dataType &&
     jsonEqual(resource.labels, content.labels) &&
     jsonEqual(resource.annotations, content.annotations) &&
-    jsonEqual(resource.data, content.data)
+    // The stored text first: equal text is equal data, and reading it parses nothing.
+    ((json !== null && storedJsonOf(resource) === json) || jsonEqual(resource.data, content.data))
   );
 }
 

@@ -1,0 +1,245 @@
+/**
+ * How a resource is stored (format 4), and the objects reads make of it.
+ *
+ * A resource is two records: its metadata — everything but its ref (the key) and its payload — in
+ * `resources`, and its payload (`data`) as JSON text in `payloads`, under its ref and the revision
+ * that wrote it. Reads decode the metadata alone; a resource's `data` is read and parsed the first
+ * time it is used, and its stored JSON text can be taken as it is ({@link storedJsonOf}) to go to a
+ * client without a parse and a re-encode.
+ *
+ * Payloads are immutable once written. The payload of a resource's state at revision R stays at
+ * (ref, R) until log compaction removes the log entry that replaced that state, so a resource read
+ * now finds its own payload later, whatever was written in between. The log keeps no payload of its
+ * own: each logged state points at the one in `payloads` (see {@link StoredResourceChange}).
+ */
+import { asBinary } from 'lmdb';
+import type { Databases, LogEntry, StoredLogEntry } from './db.ts';
+import { StoreError } from './errors.ts';
+import { decodeRefKey, payloadKey } from './keys.ts';
+import type { JsonValue, Resource, ResourceChange, ResourceRef } from './types.ts';
+
+/** A resource's metadata as `resources` stores it: the resource without its ref and payload. */
+export interface StoredResource {
+  uid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  dataType: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  version: number;
+  revision: number;
+  /** Bytes of the payload's JSON text; 0 when `data` is null (then no payload is stored). */
+  dataBytes: number;
+}
+
+/**
+ * One resource change of a stored log entry. Its states are metadata records (the bytes `resources`
+ * stores, so a write encodes them once); their payloads are in `payloads`: the new state's at
+ * (ref, its revision) — a DELETED state's is its previous state's — and the previous state's at
+ * (ref, the previous revision). Where a transaction wrote one resource twice, the payload it
+ * overwrote travels in the entry itself (`payload`, `previousPayload`); null means "in `payloads`".
+ */
+export interface StoredResourceChange {
+  type: 'ADDED' | 'UPDATED' | 'DELETED';
+  revision: number;
+  /** The resource's ref key. */
+  ref: Uint8Array;
+  resource: Uint8Array;
+  previous: Uint8Array | null;
+  payload: Uint8Array | null;
+  previousPayload: Uint8Array | null;
+}
+
+/** Where a state's payload is: at a revision in `payloads`, or carried along as bytes. */
+export type PayloadSource = { readonly revision: number } | { readonly bytes: Uint8Array };
+
+/** The msgpack codec lmdb-js gives each structured database (untyped in its declarations). */
+interface Codec {
+  encoder: { encode(value: unknown): Uint8Array };
+  decoder: { decode(bytes: Uint8Array): unknown };
+}
+
+const codecOf = (dbs: Databases) => dbs.resources as unknown as Codec;
+
+/** The metadata record of a resource whose payload is `dataBytes` long. */
+export function storedResourceOf(resource: Resource, dataBytes: number): StoredResource {
+  return {
+    uid: resource.uid,
+    labels: resource.labels,
+    annotations: resource.annotations,
+    dataType: resource.dataType,
+    createdAt: resource.createdAt,
+    updatedAt: resource.updatedAt,
+    deletedAt: resource.deletedAt,
+    version: resource.version,
+    revision: resource.revision,
+    dataBytes,
+  };
+}
+
+/** Encodes a metadata record as `resources` stores it (a copy: the encoder reuses its buffer). */
+export function encodeStoredResource(dbs: Databases, record: StoredResource): Buffer {
+  return Buffer.from(codecOf(dbs).encoder.encode(record));
+}
+
+/** Decodes bytes made by {@link encodeStoredResource} (or read with `resources.getBinary`). */
+export function decodeStoredResource(dbs: Databases, bytes: Uint8Array): StoredResource {
+  return codecOf(dbs).decoder.decode(bytes) as StoredResource;
+}
+
+/** Stores an encoded metadata record as it is. */
+export function putStoredResource(dbs: Databases, key: Buffer, bytes: Buffer): void {
+  dbs.resources.put(key, asBinary(bytes) as unknown as StoredResource);
+}
+
+/** A payload as stored: the JSON text of `data`, or null for null data (nothing is stored). */
+export function encodePayload(data: JsonValue): Buffer | null {
+  return data === null ? null : Buffer.from(JSON.stringify(data));
+}
+
+/** Stores the payload of the state of `refKey` at `revision`. */
+export function putPayload(dbs: Databases, refKey: Buffer, revision: number, payload: Buffer): void {
+  dbs.payloads.put(payloadKey(refKey, revision), payload);
+}
+
+/** Removes the payload of the state of `refKey` at `revision` (nothing when it has none). */
+export function removePayload(dbs: Databases, refKey: Buffer, revision: number): void {
+  dbs.payloads.remove(payloadKey(refKey, revision));
+}
+
+/** Reads a payload's JSON text; REVISION_COMPACTED when compaction has removed it. */
+function readPayload(dbs: Databases, refKey: Buffer, revision: number): string {
+  const bytes = dbs.payloads.getBinaryFast(payloadKey(refKey, revision));
+  if (bytes === undefined) {
+    throw new StoreError(
+      'REVISION_COMPACTED',
+      `the payload written at revision ${revision} is no longer retained`,
+    );
+  }
+  return bytes.toString('utf8');
+}
+
+/** The text of UTF-8 bytes, without copying them first. */
+function utf8(bytes: Uint8Array): string {
+  return asBuffer(bytes).toString('utf8');
+}
+
+/** While set, a lazy resource's `data` getter hands its JSON text to {@link storedJsonOf} instead. */
+let peeking = false;
+let peeked: string | undefined;
+
+/**
+ * The stored JSON text of `resource.data` when the resource came from a store read and its data has
+ * not been parsed or replaced since; undefined otherwise (then use `resource.data`). The text is
+ * exactly `JSON.stringify(resource.data)`.
+ */
+export function storedJsonOf(resource: Resource): string | undefined {
+  peeking = true;
+  peeked = undefined;
+  try {
+    void resource.data;
+    return peeked;
+  } finally {
+    peeking = false;
+    peeked = undefined;
+  }
+}
+
+/**
+ * A resource as reads return it: its metadata decoded, its `data` read and parsed on first use (from
+ * `payloads`, or from bytes carried along). The object is the caller's own: `data` may be replaced.
+ */
+export function resourceFromRecord(
+  dbs: Databases,
+  ref: ResourceRef,
+  refKey: Buffer,
+  record: StoredResource,
+  source: PayloadSource,
+): Resource {
+  let data: JsonValue | undefined = record.dataBytes === 0 ? null : undefined;
+  let text: string | undefined;
+  const load = (): string =>
+    'bytes' in source ? utf8(source.bytes) : readPayload(dbs, refKey, source.revision);
+  return {
+    ref,
+    uid: record.uid,
+    labels: record.labels,
+    annotations: record.annotations,
+    get data(): JsonValue {
+      if (data !== undefined) return data;
+      text ??= load();
+      if (peeking) {
+        peeked = text;
+        return null;
+      }
+      data = JSON.parse(text) as JsonValue;
+      text = undefined;
+      return data;
+    },
+    set data(value: JsonValue) {
+      data = value;
+    },
+    dataType: record.dataType,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    deletedAt: record.deletedAt,
+    version: record.version,
+    revision: record.revision,
+  };
+}
+
+/** The current resource stored under `refKey`, or null. */
+export function readResource(dbs: Databases, ref: ResourceRef, refKey: Buffer): Resource | null {
+  const record = dbs.resources.get(refKey);
+  return record === undefined ? null : currentResource(dbs, ref, refKey, record);
+}
+
+/** A current resource from its metadata record: its payload is at its own revision. */
+export function currentResource(
+  dbs: Databases,
+  ref: ResourceRef,
+  refKey: Buffer,
+  record: StoredResource,
+): Resource {
+  return resourceFromRecord(dbs, ref, refKey, record, { revision: record.revision });
+}
+
+/** The in-memory entry a stored one stands for; its resources' payloads are read on first use. */
+export function decodeLogEntry(dbs: Databases, stored: StoredLogEntry): LogEntry {
+  return {
+    revision: stored.revision,
+    time: stored.time,
+    resources: stored.resources.map((change) => decodeResourceChange(dbs, change)),
+    relationships: stored.relationships,
+  };
+}
+
+function decodeResourceChange(dbs: Databases, change: StoredResourceChange): ResourceChange {
+  const refKey = asBuffer(change.ref);
+  const ref = decodeRefKey(refKey);
+  const record = decodeStoredResource(dbs, change.resource);
+  const previousRecord = change.previous && decodeStoredResource(dbs, change.previous);
+  const previousSource: PayloadSource | null = change.previousPayload
+    ? { bytes: change.previousPayload }
+    : previousRecord && { revision: previousRecord.revision };
+  const source: PayloadSource = change.payload
+    ? { bytes: change.payload }
+    : change.type === 'DELETED' && previousSource
+      ? previousSource
+      : { revision: record.revision };
+  return {
+    type: change.type,
+    revision: change.revision,
+    resource: resourceFromRecord(dbs, ref, refKey, record, source),
+    previous:
+      previousRecord &&
+      previousSource &&
+      resourceFromRecord(dbs, ref, refKey, previousRecord, previousSource),
+  };
+}
+
+/** Bytes as a Buffer, without a copy. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
