@@ -5,12 +5,14 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { JsonObject, JsonValue } from '../store/index.ts';
 import type { SchemaContext } from './context.ts';
+import type { RawJson } from './raw-json.ts';
 
 /** Type parameters of the builder: the context and the TypeScript side of each custom scalar. */
 export interface BuilderTypes {
   Context: SchemaContext;
   Scalars: {
-    JSON: { Input: JsonValue; Output: JsonValue };
+    /** Output may be stored JSON text, written to a response as it is (raw-json.ts). */
+    JSON: { Input: JsonValue; Output: JsonValue | RawJson };
     JSONObject: { Input: JsonObject; Output: object };
     DateTime: { Input: Date; Output: Date | string };
     /** A global store revision: a number inside, a decimal string on the wire. */

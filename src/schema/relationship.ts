@@ -38,16 +38,16 @@ export const RelationshipType = builder.objectRef<Relationship>('Relationship').
       resolve: (edge, _args, context, info) => loadersOf(context, info).resource.load(edge.subject),
     }),
     subjectRef: t.field({ type: ResourceRefType, resolve: (edge) => edge.subject }),
-    predicate: t.field({ type: PredicateType, resolve: (edge) => edge.predicate }),
+    predicate: t.expose('predicate', { type: PredicateType }),
     object: t.field({
       type: ResourceType,
       nullable: true,
       resolve: (edge, _args, context, info) => loadersOf(context, info).resource.load(edge.object),
     }),
     objectRef: t.field({ type: ResourceRefType, resolve: (edge) => edge.object }),
-    createdAt: t.field({ type: 'DateTime', resolve: (edge) => edge.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (edge) => edge.updatedAt }),
-    revision: t.field({ type: 'Revision', resolve: (edge) => edge.revision }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    revision: t.expose('revision', { type: 'Revision' }),
   }),
 });
 

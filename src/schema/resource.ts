@@ -1,11 +1,12 @@
 /**
  * Resources: the `Resource` node, `ResourceRef`, and the queries that read resources.
  */
-import type { Resource, ResourceRef, TypeCount } from '../store/index.ts';
+import { type Resource, type ResourceRef, storedJsonOf, type TypeCount } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
 import { ResourceRefInputType, TypeFilterType } from './inputs.ts';
 import { loadersOf } from './loaders.ts';
+import { RawJson } from './raw-json.ts';
 
 /** A ref as shown to clients: `uid` is known for a stored resource and looked up for a bare ref. */
 export type RefShape = ResourceRef & { readonly uid?: string | null };
@@ -31,6 +32,12 @@ export const ResourceRefType = builder.objectRef<RefShape>('ResourceRef').implem
   }),
 });
 
+/** A resource's payload: its stored JSON text as it is when the store has it, else the value. */
+function dataOf(resource: Resource) {
+  const text = storedJsonOf(resource);
+  return text === undefined ? resource.data : new RawJson(text);
+}
+
 /** `type Resource implements Node`. Its global ID encodes its uid. */
 export const ResourceType = builder.objectRef<Resource>('Resource');
 
@@ -41,23 +48,22 @@ builder.node(ResourceType, {
   fields: (t) => ({
     ref: t.field({ type: ResourceRefType, resolve: (resource) => ({ ...resource.ref, uid: resource.uid }) }),
     uid: t.exposeString('uid'),
-    labels: t.field({ type: 'JSONObject', resolve: (resource) => resource.labels }),
+    labels: t.expose('labels', { type: 'JSONObject' }),
     label: t.string({
       nullable: true,
       args: { key: t.arg.string({ required: true }) },
       resolve: (resource, { key }) => (Object.hasOwn(resource.labels, key) ? resource.labels[key] : null),
     }),
-    annotations: t.field({ type: 'JSONObject', resolve: (resource) => resource.annotations }),
-    data: t.field({ type: 'JSON', nullable: true, resolve: (resource) => resource.data }),
+    annotations: t.expose('annotations', { type: 'JSONObject' }),
+    data: t.field({ type: 'JSON', nullable: true, resolve: dataOf }),
     dataType: t.exposeString('dataType', { nullable: true }),
-    createdAt: t.field({ type: 'DateTime', resolve: (resource) => resource.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (resource) => resource.updatedAt }),
-    deletedAt: t.field({ type: 'DateTime', nullable: true, resolve: (resource) => resource.deletedAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
     version: t.exposeInt('version', { description: '1 on creation, +1 on every change.' }),
-    revision: t.field({
+    revision: t.expose('revision', {
       type: 'Revision',
       description: 'The global revision of the commit that last changed this resource.',
-      resolve: (resource) => resource.revision,
     }),
   }),
 });

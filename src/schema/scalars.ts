@@ -2,13 +2,27 @@
  * Custom scalars: JSON payloads and timestamps from graphql-scalars, and `Revision`, the store's global
  * revision counter.
  */
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { builder } from './builder.ts';
 
+/** The form `Date.prototype.toISOString` writes, which every timestamp the store makes has. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * graphql-scalars' `DateTime`, except that a timestamp already in `toISOString` form is sent as it
+ * is: graphql-scalars validates a string, parses it into a `Date` and formats that again, three
+ * times per resource of a listing, for the very same text.
+ */
+const DateTime = new GraphQLScalarType({
+  ...GraphQLDateTime.toConfig(),
+  serialize: (value) =>
+    typeof value === 'string' && ISO_INSTANT.test(value) ? value : GraphQLDateTime.serialize(value),
+});
+
 builder.addScalarType('JSON', GraphQLJSON);
 builder.addScalarType('JSONObject', GraphQLJSONObject);
-builder.addScalarType('DateTime', GraphQLDateTime);
+builder.addScalarType('DateTime', DateTime);
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 

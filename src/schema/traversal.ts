@@ -37,17 +37,15 @@ export const TraversalStepType = builder.objectRef<TraversalStep>('TraversalStep
       description: 'Set even when the resource is not stored.',
       resolve: (step) => ({ ...step.ref, uid: step.resource?.uid ?? null }),
     }),
-    resource: t.field({
+    resource: t.expose('resource', {
       type: ResourceType,
       nullable: true,
       description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
-      resolve: (step) => step.resource,
     }),
     depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
-    via: t.field({
+    via: t.expose('via', {
       type: RelationshipType,
       description: 'The relationship that first reached this resource.',
-      resolve: (step) => step.via,
     }),
   }),
 });
