@@ -320,6 +320,9 @@ export function authorizedStore(store: Store, principal: Principal): Store {
       case 'update':
         can.require('update', normalized(operation.resource.ref));
         return operation;
+      case 'patch':
+        can.require('update', normalized(operation.ref));
+        return operation;
       case 'apply': {
         const ref = normalized(operation.resource.ref);
         const existing = store.get(ref);
@@ -494,6 +497,10 @@ export function authorizedStore(store: Store, principal: Principal): Store {
     add: (input: ResourceInput) => write({ op: 'add', resource: input }),
     update: (input, expectedVersion) => write({ op: 'update', resource: input, expectedVersion }),
     apply: (input, expectedVersion) => write({ op: 'apply', resource: input, expectedVersion }),
+    patch(ref, patch, expectedVersion) {
+      authorize({ op: 'patch', ref, patch, expectedVersion });
+      return store.patch(ref, patch, expectedVersion);
+    },
     delete(ref, expectedVersion, options: DeleteOptions = {}): Promise<DeleteResult> {
       authorize({ op: 'delete', ref, expectedVersion, propagation: options.propagation });
       return store.delete(ref, expectedVersion, options);

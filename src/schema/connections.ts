@@ -37,19 +37,34 @@ function memo<T>(compute: () => T): () => T {
   };
 }
 
+/** An edge of a page: its cursor is made only if a client asks for it. */
+class PageEdge<T> {
+  readonly #page: Page<T>;
+  readonly #index: number;
+  readonly node: T;
+
+  constructor(page: Page<T>, index: number, node: T) {
+    this.#page = page;
+    this.#index = index;
+    this.node = node;
+  }
+
+  get cursor(): string {
+    return this.#page.cursorAt(this.#index);
+  }
+}
+
 /** A connection over one page of a store listing; `count` runs only if a client asks for `totalCount`. */
 export function connectionFromPage<T>(
   page: Page<T>,
   after: string | null | undefined,
   count: () => number | Promise<number>,
 ): ConnectionResult<T> {
+  const { items } = page;
+  const edges = new Array<PageEdge<T>>(items.length);
+  for (let index = 0; index < items.length; index++) edges[index] = new PageEdge(page, index, items[index]!);
   return {
-    edges: page.items.map((node, index) => ({
-      get cursor() {
-        return page.cursorAt(index);
-      },
-      node,
-    })),
+    edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: after != null,

@@ -8,6 +8,7 @@ import {
   type JsonValue,
   type RelationshipInput,
   type ResourceInput,
+  type ResourcePatch,
 } from '../store/index.ts';
 import { builder } from './builder.ts';
 
@@ -42,6 +43,39 @@ export const ResourceInputType = builder.inputType('ResourceInput', {
     dataType: t.string({ description: 'A type URL for `data`, like `k8s.io/api/core/v1.Pod`.' }),
   }),
 });
+
+/** `input ResourcePatch`: a JSON Merge Patch of a resource (the store's `ResourcePatch`). */
+export const ResourcePatchType = builder.inputType('ResourcePatch', {
+  description:
+    'A JSON Merge Patch (RFC 7386) of a resource: each field given is merged into the stored one, ' +
+    'a null member removes that key (a label, an annotation, a field of `data`), a null field clears ' +
+    'it, and fields left out stay as they are.',
+  fields: (t) => ({
+    labels: t.field({
+      type: 'JSONObject',
+      description: 'String values add or change labels, nulls remove them.',
+    }),
+    annotations: t.field({
+      type: 'JSONObject',
+      description: 'String values add or change annotations, nulls remove them.',
+    }),
+    dataType: t.string(),
+    data: t.field({
+      type: 'JSON',
+      description: 'Merged into `data`; a value that is not an object replaces it.',
+    }),
+  }),
+});
+
+/** Converts a `ResourcePatch` argument to the store's patch, keeping which fields were given. */
+export function toResourcePatch(input: typeof ResourcePatchType.$inferInput): ResourcePatch {
+  const patch: { -readonly [K in keyof ResourcePatch]: ResourcePatch[K] } = {};
+  if (input.labels !== undefined) patch.labels = input.labels as ResourcePatch['labels'];
+  if (input.annotations !== undefined) patch.annotations = input.annotations as ResourcePatch['annotations'];
+  if (input.dataType !== undefined) patch.dataType = input.dataType;
+  if (input.data !== undefined) patch.data = input.data as JsonValue;
+  return patch;
+}
 
 /** The typed label of a triplet. */
 export const PredicateInputType = builder.inputType('PredicateInput', {

@@ -4,7 +4,13 @@
  */
 import type { DeleteResult } from '../store/index.ts';
 import { builder } from './builder.ts';
-import { ResourceInputType, ResourceRefInputType, toResourceInput } from './inputs.ts';
+import {
+  ResourceInputType,
+  ResourcePatchType,
+  ResourceRefInputType,
+  toResourceInput,
+  toResourcePatch,
+} from './inputs.ts';
 import { ResourceType } from './resource.ts';
 
 /** `enum DeletePropagation`: Kubernetes deletion propagation over OwnerReference edges. */
@@ -74,6 +80,19 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input, expectedVersion }, context) =>
       (await context.store.apply(toResourceInput(input), expectedVersion)).resource,
+  }),
+  patchResource: t.field({
+    type: ResourceType,
+    description:
+      'Merges a patch into a stored resource, at `expectedVersion` when given; NOT_FOUND when it is ' +
+      'not stored. A patch that changes nothing keeps the version.',
+    args: {
+      ref: t.arg({ type: ResourceRefInputType, required: true }),
+      patch: t.arg({ type: ResourcePatchType, required: true }),
+      expectedVersion: t.arg.int(),
+    },
+    resolve: async (_root, { ref, patch, expectedVersion }, context) =>
+      (await context.store.patch(ref, toResourcePatch(patch), expectedVersion)).resource,
   }),
   deleteResource: t.field({
     type: DeleteResultType,

@@ -7,9 +7,11 @@ import { builder } from './builder.ts';
 import {
   RelationshipInputType,
   ResourceInputType,
+  ResourcePatchType,
   ResourceRefInputType,
   toRelationshipInput,
   toResourceInput,
+  toResourcePatch,
 } from './inputs.ts';
 import { RelationshipType } from './relationship.ts';
 import { ResourceType } from './resource.ts';
@@ -25,6 +27,14 @@ const UpdateOperationType = builder.inputType('UpdateResourceOperation', {
 const ApplyOperationType = builder.inputType('ApplyResourceOperation', {
   fields: (t) => ({
     input: t.field({ type: ResourceInputType, required: true }),
+    expectedVersion: t.int(),
+  }),
+});
+
+const PatchOperationType = builder.inputType('PatchResourceOperation', {
+  fields: (t) => ({
+    ref: t.field({ type: ResourceRefInputType, required: true }),
+    patch: t.field({ type: ResourcePatchType, required: true }),
     expectedVersion: t.int(),
   }),
 });
@@ -45,6 +55,7 @@ const OperationInputType = builder.inputType('OperationInput', {
     addResource: t.field({ type: ResourceInputType }),
     updateResource: t.field({ type: UpdateOperationType }),
     applyResource: t.field({ type: ApplyOperationType }),
+    patchResource: t.field({ type: PatchOperationType }),
     deleteResource: t.field({ type: DeleteOperationType }),
     addRelationship: t.field({ type: RelationshipInputType }),
     deleteRelationship: t.field({ type: RelationshipInputType }),
@@ -63,6 +74,10 @@ function toOperation(input: OperationArg): Operation {
     const { input: resource, expectedVersion } = input.applyResource;
     return { op: 'apply', resource: toResourceInput(resource), expectedVersion };
   }
+  if (input.patchResource) {
+    const { ref, patch, expectedVersion } = input.patchResource;
+    return { op: 'patch', ref, patch: toResourcePatch(patch), expectedVersion };
+  }
   if (input.deleteResource) {
     const { ref, expectedVersion, propagation } = input.deleteResource;
     return { op: 'delete', ref, expectedVersion, propagation };
@@ -73,13 +88,13 @@ function toOperation(input: OperationArg): Operation {
   return { op: 'deleteRelationship', relationship: toRelationshipInput(input.deleteRelationship) };
 }
 
-type Written = Extract<OperationResult, { op: 'add' | 'update' | 'apply' }>;
+type Written = Extract<OperationResult, { op: 'add' | 'update' | 'apply' | 'patch' }>;
 type Deleted = Extract<OperationResult, { op: 'delete' }>;
 type Linked = Extract<OperationResult, { op: 'addRelationship' }>;
 type Unlinked = Extract<OperationResult, { op: 'deleteRelationship' }>;
 
 const ResourceWrittenType = builder.objectRef<Written>('ResourceWritten').implement({
-  description: 'The result of an add, update or apply.',
+  description: 'The result of an add, update, apply or patch.',
   fields: (t) => ({
     resource: t.field({ type: ResourceType, resolve: (result) => result.resource }),
     changed: t.exposeBoolean('changed', { description: 'False when the write changed nothing.' }),

@@ -109,13 +109,33 @@ export function refKey(ref: ResourceRef): Buffer {
   return tupleKey(ref.group, ref.version, ref.kind, ref.namespace, ref.name);
 }
 
+/**
+ * The leading parts (group, version, kind, namespace) of the last ref key decoded, with their bytes:
+ * a listing decodes run after run of keys that share them, and then shares their strings too.
+ */
+let lastLeading: { bytes: Buffer; parts: [string, string, string, string] } | null = null;
+
 /** Decodes a ref key starting at `offset`. */
 export function decodeRefKey(key: Buffer, offset = 0): ResourceRef {
-  const [group, a] = readString(key, offset);
-  const [version, b] = readString(key, a);
-  const [kind, c] = readString(key, b);
-  const [namespace, d] = readString(key, c);
-  const [name] = readString(key, d);
+  const a = key.indexOf(0, offset) + 1;
+  const b = key.indexOf(0, a) + 1;
+  const c = key.indexOf(0, b) + 1;
+  const d = key.indexOf(0, c) + 1;
+  const name = key.toString('utf8', d, key.indexOf(0, d));
+  const leading = lastLeading;
+  if (
+    leading !== null &&
+    leading.bytes.length === d - offset &&
+    key.compare(leading.bytes, 0, d - offset, offset, d) === 0
+  ) {
+    const [group, version, kind, namespace] = leading.parts;
+    return { group, version, kind, namespace, name };
+  }
+  const group = key.toString('utf8', offset, a - 1);
+  const version = key.toString('utf8', a, b - 1);
+  const kind = key.toString('utf8', b, c - 1);
+  const namespace = key.toString('utf8', c, d - 1);
+  lastLeading = { bytes: Buffer.from(key.subarray(offset, d)), parts: [group, version, kind, namespace] };
   return { group, version, kind, namespace, name };
 }
 

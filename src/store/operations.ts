@@ -12,12 +12,14 @@ import type {
   RelationshipInput,
   RelationshipPattern,
   RelationshipWatchOptions,
+  ResourcePatch,
   ResourceRefInput,
   TransactionOptions,
 } from './types.ts';
 import {
   copyJson,
   isPlainObject,
+  normalizePatch,
   normalizePredicateType,
   normalizeRef,
   normalizeResourceInput,
@@ -30,6 +32,7 @@ const PROPAGATIONS: readonly DeletePropagation[] = ['ORPHAN', 'BACKGROUND', 'FOR
 /** A validated write, ready to run inside a transaction. */
 export type PlannedOperation =
   | { op: 'add' | 'update' | 'apply'; content: ResourceContent; expectedVersion: number | null }
+  | { op: 'patch'; ref: ResourceContent['ref']; patch: ResourcePatch; expectedVersion: number | null }
   | {
       op: 'delete';
       ref: ResourceContent['ref'];
@@ -145,6 +148,13 @@ export function planOperation(operation: Operation, field: string): PlannedOpera
         content: normalizeResourceInput(operation.resource, `${field}.resource`),
         expectedVersion: optionalVersion(operation.expectedVersion),
       };
+    case 'patch':
+      return {
+        op: 'patch',
+        ref: normalizeRef(operation.ref, `${field}.ref`),
+        patch: normalizePatch(operation.patch, `${field}.patch`),
+        expectedVersion: optionalVersion(operation.expectedVersion),
+      };
     case 'delete':
       return {
         op: 'delete',
@@ -161,7 +171,7 @@ export function planOperation(operation: Operation, field: string): PlannedOpera
     default:
       throw badInput(
         `${field}.op`,
-        'must be one of add, update, apply, delete, addRelationship, deleteRelationship',
+        'must be one of add, update, apply, patch, delete, addRelationship, deleteRelationship',
       );
   }
 }
@@ -179,6 +189,15 @@ export function runOperation(txn: WriteTxn, operation: PlannedOperation, field: 
         `${field}.resource`,
       );
       return { op: operation.op, resource, changed };
+    }
+    case 'patch': {
+      const { resource, changed } = txn.patchResource(
+        operation.ref,
+        operation.patch,
+        operation.expectedVersion,
+        `${field}.patch`,
+      );
+      return { op: 'patch', resource, changed };
     }
     case 'delete': {
       const { deleted, dependents, removedRelationships } = txn.deleteCascade(

@@ -53,6 +53,7 @@ import type {
   Resource,
   ResourceEvent,
   ResourceInput,
+  ResourcePatch,
   ResourceRefInput,
   StorageStatus,
   Store,
@@ -68,6 +69,7 @@ import type {
 } from './types.ts';
 import {
   isPlainObject,
+  normalizePatch,
   normalizePredicateType,
   normalizeRef,
   normalizeResourceInput,
@@ -261,6 +263,16 @@ class LmdbStore implements Store {
 
   async apply(input: ResourceInput, expectedVersion?: number | null): Promise<WriteResult> {
     return this.#writeResource('apply', input, optionalVersion(expectedVersion));
+  }
+
+  async patch(ref: ResourceRefInput, patch: ResourcePatch, expectedVersion?: number | null) {
+    const target = normalizeRef(ref);
+    const checked = normalizePatch(patch);
+    const expected = optionalVersion(expectedVersion);
+    const { value, revision } = await this.#write((txn) =>
+      txn.patchResource(target, checked, expected, 'patch'),
+    );
+    return { resource: value.resource, changed: value.changed, revision };
   }
 
   async delete(

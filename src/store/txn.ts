@@ -35,12 +35,14 @@ import { TxnTerms } from './txn-terms.ts';
 import type {
   DeletePropagation,
   JsonObject,
+  JsonValue,
   Relationship,
   RelationshipChange,
   Resource,
+  ResourcePatch,
   ResourceRef,
 } from './types.ts';
-import { jsonEqual, type ResourceContent } from './validate.ts';
+import { jsonEqual, mergePatch, normalizeResourceInput, type ResourceContent } from './validate.ts';
 
 /** A validated relationship write. */
 export interface RelationshipContent {
@@ -107,6 +109,36 @@ export class WriteTxn {
       : this.#create(key, content, json, field);
     this.#resources.log(stored ? 'UPDATED' : 'ADDED', key, state, stored);
     return { resource: state.resource, changed: true };
+  }
+
+  /** Merges a validated patch into a stored resource, under an optional version precondition. */
+  patchResource(ref: ResourceRef, patch: ResourcePatch, expectedVersion: number | null, field: string) {
+    const stored = this.#resources.read(refKey(ref), ref);
+    if (!stored) throw new StoreError('NOT_FOUND', `${describe(ref)} does not exist`);
+    const previous = stored.resource;
+    if (expectedVersion !== null && expectedVersion !== previous.version)
+      throw versionConflict(ref, previous);
+    const document = mergePatch(
+      {
+        labels: previous.labels,
+        annotations: previous.annotations,
+        dataType: previous.dataType,
+        ...(patch.data === undefined ? {} : { data: previous.data }),
+      },
+      patch as JsonObject,
+    ) as { labels?: JsonObject; annotations?: JsonObject; dataType?: string; data?: JsonValue };
+    const content = normalizeResourceInput(
+      {
+        ref,
+        uid: previous.uid,
+        labels: document.labels as Record<string, string> | undefined,
+        annotations: document.annotations as Record<string, string> | undefined,
+        dataType: document.dataType,
+        data: patch.data === undefined ? previous.data : (document.data ?? null),
+      },
+      field,
+    );
+    return this.writeResource('update', content, null, field);
   }
 
   /** Deletes a resource and every relationship where it is subject or object. */

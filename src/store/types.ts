@@ -70,6 +70,19 @@ export interface ResourceInput {
   readonly dataType?: string | null | undefined;
 }
 
+/**
+ * A JSON Merge Patch (RFC 7386) of a resource's document `{ labels, annotations, dataType, data }`:
+ * each member given is merged into the stored one, a null member removes that key (a label, an
+ * annotation, a field of `data`; `data: null` and `dataType: null` clear them), and members left out
+ * stay as they are. The patched resource must still be valid (labels, annotations, the kind's schema).
+ */
+export interface ResourcePatch {
+  readonly labels?: Readonly<Record<string, string | null>> | null | undefined;
+  readonly annotations?: Readonly<Record<string, string | null>> | null | undefined;
+  readonly dataType?: string | null | undefined;
+  readonly data?: JsonValue | undefined;
+}
+
 /** The typed edge label of a triplet. `data` is validated when the type has a registered schema. */
 export interface Predicate {
   type: string;
@@ -136,6 +149,12 @@ export type Operation =
   | { readonly op: 'update'; readonly resource: ResourceInput; readonly expectedVersion: number }
   | { readonly op: 'apply'; readonly resource: ResourceInput; readonly expectedVersion?: number | null }
   | {
+      readonly op: 'patch';
+      readonly ref: ResourceRefInput;
+      readonly patch: ResourcePatch;
+      readonly expectedVersion?: number | null;
+    }
+  | {
       readonly op: 'delete';
       readonly ref: ResourceRefInput;
       readonly expectedVersion?: number | null;
@@ -146,7 +165,7 @@ export type Operation =
 
 /** The effect of one operation of a transaction, in order. */
 export type OperationResult =
-  | { op: 'add' | 'update' | 'apply'; resource: Resource; changed: boolean }
+  | { op: 'add' | 'update' | 'apply' | 'patch'; resource: Resource; changed: boolean }
   | { op: 'delete'; deleted: Resource; dependents: Resource[]; removedRelationships: number }
   | { op: 'addRelationship'; relationship: Relationship; changed: boolean }
   | { op: 'deleteRelationship'; deleted: boolean };
@@ -416,6 +435,8 @@ export interface Store {
   add(input: ResourceInput): Promise<WriteResult>;
   update(input: ResourceInput, expectedVersion: number): Promise<WriteResult>;
   apply(input: ResourceInput, expectedVersion?: number | null): Promise<WriteResult>;
+  /** Merges a patch into a stored resource (NOT_FOUND when absent), at `expectedVersion` when given. */
+  patch(ref: ResourceRefInput, patch: ResourcePatch, expectedVersion?: number | null): Promise<WriteResult>;
   delete(
     ref: ResourceRefInput,
     expectedVersion?: number | null,

@@ -5,7 +5,14 @@
  */
 import { badInput } from './errors.ts';
 import { validateLabels } from './labels.ts';
-import type { JsonObject, JsonValue, ResourceInput, ResourceRef, ResourceRefInput } from './types.ts';
+import type {
+  JsonObject,
+  JsonValue,
+  ResourceInput,
+  ResourcePatch,
+  ResourceRef,
+  ResourceRefInput,
+} from './types.ts';
 
 /** Byte limits of ref parts; together they keep the longest key (a label index key) under 1,978 bytes. */
 export const REF_LIMITS = { group: 253, version: 128, kind: 128, namespace: 253, name: 253 } as const;
@@ -169,7 +176,7 @@ class JsonCopier {
       const entry = value[key];
       if (entry === undefined) continue;
       this.#bytes += key.length;
-      copy[key] = this.#copyAt(key, entry, depth);
+      setMember(copy, key, this.#copyAt(key, entry, depth));
     }
     return copy;
   }
@@ -185,6 +192,57 @@ class JsonCopier {
     const path = this.#path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
     return badInput(`${this.#field}${path}`, message);
   }
+}
+
+/** Sets `object[key]`, as an own member even for `__proto__` (which plain assignment would not make). */
+function setMember(object: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else object[key] = value;
+}
+
+/** Validates a resource patch: only its known members, each of the right kind (copies of them). */
+export function normalizePatch(input: ResourcePatch | null | undefined, field = 'patch'): ResourcePatch {
+  if (!isPlainObject(input)) throw badInput(field, 'must be an object');
+  const known = ['labels', 'annotations', 'dataType', 'data'];
+  const unknown = Object.keys(input).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw badInput(`${field}.${unknown}`, `is not one of ${known.join(', ')}`);
+  const patch: { -readonly [K in keyof ResourcePatch]: ResourcePatch[K] } = {};
+  for (const member of ['labels', 'annotations'] as const) {
+    const value = input[member];
+    if (value === undefined) continue;
+    if (value !== null && !isPlainObject(value)) throw badInput(`${field}.${member}`, 'must be an object');
+    if (value !== null) {
+      for (const [key, entry] of Object.entries(value)) {
+        if (entry !== null && typeof entry !== 'string')
+          throw badInput(`${field}.${member}.${key}`, 'must be a string or null');
+      }
+    }
+    patch[member] = copyJson(value, `${field}.${member}`) as Record<string, string | null> | null;
+  }
+  if (input.dataType !== undefined) {
+    if (input.dataType !== null && typeof input.dataType !== 'string')
+      throw badInput(`${field}.dataType`, 'must be a string or null');
+    patch.dataType = input.dataType;
+  }
+  if (input.data !== undefined) patch.data = copyJson(input.data, `${field}.data`);
+  return patch;
+}
+
+/**
+ * `target` with `patch` merged in (JSON Merge Patch, RFC 7386): objects merge member by member, a
+ * null member removes its key, anything else replaces. Neither argument is changed.
+ */
+export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
+  if (!isPlainObject(patch)) return patch;
+  const merged: JsonObject = {};
+  if (isPlainObject(target)) for (const key of Object.keys(target)) setMember(merged, key, target[key]!);
+  for (const key of Object.keys(patch)) {
+    const value = patch[key] as JsonValue;
+    if (value === null) delete merged[key];
+    else setMember(merged, key, mergePatch(Object.hasOwn(merged, key) ? merged[key] : undefined, value));
+  }
+  return merged;
 }
 
 /** Structural equality of JSON values; object key order does not matter. */

@@ -8,6 +8,7 @@ import {
   DeleteResourceDocument,
   GetResourceDocument,
   LinkDocument,
+  PatchResourceDocument,
   UnlinkDocument,
   UpdateResourceDocument,
 } from '../../src/generated/graphql.ts';
@@ -47,6 +48,34 @@ describe('mutations', () => {
     const again = await server.request(AddResourceDocument, { input });
     assert.equal(errorCode(again), 'ALREADY_EXISTS');
     assert.equal(again.data, null);
+  });
+
+  it('should merge a patch into a resource, version-checked, and leave it alone on a conflict', async () => {
+    const ref = podRef('patch-1');
+    await server.data(AddResourceDocument, {
+      input: { ref, labels: { app: 'a', tier: 'web' }, data: { spec: { replicas: 1, image: 'i' } } },
+    });
+    const { patchResource } = await server.data(PatchResourceDocument, {
+      ref,
+      patch: { labels: { tier: null, env: 'prod' }, data: { spec: { replicas: 2 } } },
+      expectedVersion: 1,
+    });
+    assert.deepEqual(patchResource.labels, { app: 'a', env: 'prod' });
+    assert.deepEqual(patchResource.data, { spec: { replicas: 2, image: 'i' } });
+    assert.equal(patchResource.version, 2);
+    const stale = await server.request(PatchResourceDocument, {
+      ref,
+      patch: { labels: { x: 'y' } },
+      expectedVersion: 1,
+    });
+    assert.equal(errorCode(stale), 'VERSION_CONFLICT');
+    assert.equal(stale.errors?.[0]?.extensions?.currentVersion, 2);
+    const missing = await server.request(PatchResourceDocument, {
+      ref: podRef('patch-none'),
+      patch: { labels: {} },
+    });
+    assert.equal(errorCode(missing), 'NOT_FOUND');
+    assert.equal(server.store.get(ref)?.version, 2);
   });
 
   it('should reject label values that are not strings with BAD_USER_INPUT and write nothing', async () => {
