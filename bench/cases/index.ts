@@ -1,7 +1,8 @@
 /** Every case, in the order `npm run bench` runs them. */
 import type { BenchCase } from '../lib/context.ts';
 import { fanoutCase } from './fanout.ts';
-import { httpGetCase, httpListCase } from './http-reads.ts';
+import { httpDescendantsCase, httpListCase, httpListDataCase } from './http-lists.ts';
+import { httpGetCase } from './http-reads.ts';
 import { httpWriteCase } from './http-writes.ts';
 import { importCase } from './import.ts';
 import { listCase, pointGetCase } from './reads.ts';
@@ -19,6 +20,8 @@ export const CASES: readonly BenchCase[] = [
   writeCase,
   httpGetCase,
   httpListCase,
+  httpListDataCase,
+  httpDescendantsCase,
   httpWriteCase,
   fanoutCase,
   importCase,

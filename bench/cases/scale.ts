@@ -15,7 +15,8 @@ import { type ClusterFixture, clusterFixture, sampleOf } from '../lib/fixtures.t
 import type { ModeName } from '../lib/modes.ts';
 import { type CaseResult, formatRate, resultOf } from '../lib/report.ts';
 import { residentOf, startServeProcess } from '../lib/serve-process.ts';
-import { httpGetCase, httpListCase, POINT_READ_QUERY } from './http-reads.ts';
+import { httpListCase } from './http-lists.ts';
+import { httpGetCase, POINT_READ_QUERY } from './http-reads.ts';
 import { listCase, pointGetCase } from './reads.ts';
 import { relationshipsCase } from './relationships.ts';
 import { traverseCase } from './traverse.ts';

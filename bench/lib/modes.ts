@@ -17,6 +17,8 @@ export interface Mode {
   readonly clusterDeployments: number;
   /** Resources per listing (case 2). */
   readonly listLimit: number;
+  /** Resources per listing over HTTP. */
+  readonly httpListLimit: number;
   /** Refs per timed batch of point reads, relationship lookups and traversals. */
   readonly sample: number;
   readonly writes: {
@@ -59,6 +61,7 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     slices: 5,
     clusterDeployments: 10_000,
     listLimit: 10_000,
+    httpListLimit: 1000,
     sample: 1000,
     writes: { resources: 2048, concurrency: 64, batch: 512, minMs: 2500 },
     http: {
@@ -78,6 +81,7 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     slices: 3,
     clusterDeployments: 3400,
     listLimit: 10_000,
+    httpListLimit: 1000,
     sample: 500,
     writes: { resources: 1024, concurrency: 64, batch: 256, minMs: 600 },
     http: {
@@ -97,6 +101,7 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
     slices: 1,
     clusterDeployments: 12,
     listLimit: 30,
+    httpListLimit: 30,
     sample: 20,
     writes: { resources: 128, concurrency: 64, batch: 64, minMs: 5 },
     http: { rounds: 1, durationMs: 300, readConnections: [10], writeConnections: 4, writeResources: 64 },

@@ -6,7 +6,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { openDatabases } from '../../src/store/db.ts';
-import { decodeRefKey, refKey, termIdKey, tupleKey } from '../../src/store/keys.ts';
+import { decodeRefKey, payloadKey, prefixEnd, refKey, termIdKey, tupleKey } from '../../src/store/keys.ts';
 import type { ResourceRef } from '../../src/store/types.ts';
 
 /** A decoded msgpack value (the baselines read rows as plain objects). */
@@ -16,7 +16,10 @@ export type Row = any;
 /** The environment and the databases a baseline uses, named as in the store. */
 export interface RawDatabases {
   readonly env: RootDatabase;
+  /** Resource metadata records. */
   readonly resources: Database<Row, Buffer>;
+  /** Resource payloads: JSON text under (ref key, revision). */
+  readonly payloads: Database<Buffer, Buffer>;
   readonly labels: Database<Buffer, Buffer>;
   readonly refIds: Database<number, Buffer>;
   readonly idRefs: Database<Buffer, Buffer>;
@@ -78,4 +81,46 @@ export class RawTerms {
     }
     return type;
   }
+}
+
+/** What a listing of resource metadata needs of one row: its namespace and name, and its record. */
+export interface MetadataRow {
+  readonly namespace: string;
+  readonly name: string;
+  readonly record: Row;
+}
+
+/** The namespace and name of a ref key (the fourth and fifth of its 0-terminated parts). */
+function namespaceAndName(key: Buffer): { namespace: string; name: string } {
+  const c = key.indexOf(0, key.indexOf(0, key.indexOf(0) + 1) + 1) + 1;
+  const d = key.indexOf(0, c) + 1;
+  return { namespace: key.toString('utf8', c, d - 1), name: key.toString('utf8', d, key.indexOf(0, d)) };
+}
+
+/** The first `limit` rows under `prefix`, each record decoded with its namespace and name. */
+export function scanMetadata(raw: RawDatabases, prefix: Buffer, limit: number): MetadataRow[] {
+  const rows: MetadataRow[] = [];
+  for (const { key, value } of raw.resources.getRange({ start: prefix, end: prefixEnd(prefix), limit })) {
+    rows.push({ ...namespaceAndName(key), record: value });
+  }
+  return rows;
+}
+
+/** The same rows with each payload read and parsed too: everything a resource holds, decoded. */
+export function scanWhole(
+  raw: RawDatabases,
+  prefix: Buffer,
+  limit: number,
+): (MetadataRow & { data: unknown })[] {
+  const rows: (MetadataRow & { data: unknown })[] = [];
+  for (const { key, value } of raw.resources.getRange({ start: prefix, end: prefixEnd(prefix), limit })) {
+    const payload =
+      value.dataBytes > 0 ? raw.payloads.getBinaryFast(payloadKey(key, value.revision)) : undefined;
+    rows.push({
+      ...namespaceAndName(key),
+      record: value,
+      data: payload ? JSON.parse(payload.toString()) : null,
+    });
+  }
+  return rows;
 }

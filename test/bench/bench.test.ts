@@ -24,6 +24,8 @@ const EXPECTED = [
   'http-get-10',
   'http-get-10-p99',
   'http-list',
+  'http-list-data',
+  'http-descendants',
   'http-write',
   'http-write-vs-serial',
   'fanout',
