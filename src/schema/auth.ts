@@ -17,6 +17,7 @@ import {
   OWNER_REFERENCE,
   type Page,
   type PathOptions,
+  type ReadOptions,
   type Relationship,
   type RelationshipInput,
   type RelationshipPattern,
@@ -387,8 +388,12 @@ export function authorizedStore(store: Store, principal: Principal): Store {
   };
 
   /** Paging and the walk's options of a traversal, with its start. */
-  const traverse = (start: ResourceRefInput, options: TraverseOptions = {}): Page<TraversalStep> => {
-    if (seesAll) return store.traverse(start, options);
+  const traverse = (
+    start: ResourceRefInput,
+    options: TraverseOptions = {},
+    read?: ReadOptions,
+  ): Page<TraversalStep> => {
+    if (seesAll) return store.traverse(start, options, read);
     const from = normalized(start);
     // The store checks the options (and the depth and node limits) as for any walk.
     const checked = store.traverse(start, { ...options, after: null, limit: 0 });
@@ -404,7 +409,10 @@ export function authorizedStore(store: Store, principal: Principal): Store {
     const first = offsetAfter(options.after);
     const limit = options.limit ?? DEFAULT_PAGE;
     const slice = reached.slice(first, first + limit);
-    const resources = store.getMany(slice.map((step) => step.ref));
+    const resources = store.getMany(
+      slice.map((step) => step.ref),
+      read,
+    );
     const items = slice.map((step, index) => ({
       ref: step.ref,
       resource: resources[index] ?? null,
@@ -451,16 +459,17 @@ export function authorizedStore(store: Store, principal: Principal): Store {
     get compactedRevision() {
       return store.compactedRevision;
     },
-    get: (ref) => shown(store.get(ref)),
-    getByUid: (uid) => shown(store.getByUid(uid)),
-    getMany: (refs) => store.getMany(refs).map(shown),
-    list(query = {}) {
+    get: (ref, read?: ReadOptions) => shown(store.get(ref, read)),
+    getByUid: (uid, read?: ReadOptions) => shown(store.getByUid(uid, read)),
+    getMany: (refs, read?: ReadOptions) => store.getMany(refs, read).map(shown),
+    storedJson: (resource) => (visible(resource.ref) ? store.storedJson(resource) : null),
+    list(query = {}, read?: ReadOptions) {
       const type = query.type ?? {};
       if (can.covers('list', query.namespace ?? null, type.group ?? null, type.kind ?? null)) {
-        return store.list(query);
+        return store.list(query, read);
       }
       return filteredPage(
-        (after, limit) => store.list({ ...query, after, limit }),
+        (after, limit) => store.list({ ...query, after, limit }, read),
         (resource) => can.allows('list', resource.ref),
         query.limit,
         query.after,

@@ -8,7 +8,13 @@
  */
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Relationship, RelationshipPattern, Resource, ResourceRef, Store } from '../store/index.ts';
+import type {
+  Relationship,
+  RelationshipPattern,
+  ResourceMetadata,
+  ResourceRef,
+  Store,
+} from '../store/index.ts';
 import type { SchemaContext } from './context.ts';
 
 /** Which edges of a resource to follow. */
@@ -23,8 +29,8 @@ export interface EdgeQuery {
 
 /** The loaders of one execution. */
 export interface Loaders {
-  /** Current state of a resource by ref; null when it is not stored. */
-  readonly resource: DataLoader<ResourceRef, Resource | null, string>;
+  /** Current state of a resource by ref (its metadata: `data` is read when selected); null when not stored. */
+  readonly resource: DataLoader<ResourceRef, ResourceMetadata | null, string>;
   /** Edges of a resource, at most `limit` of them (every one when `limit` is undefined). */
   edges(limit: number | undefined): DataLoader<EdgeQuery, Relationship[], string>;
 }
@@ -62,7 +68,9 @@ function loadEdges(store: Store, queries: readonly EdgeQuery[], limit: number | 
 export function createLoaders(store: Store): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
-    resource: new DataLoader((refs) => Promise.resolve(store.getMany(refs)), { cacheKeyFn: refKey }),
+    resource: new DataLoader((refs) => Promise.resolve(store.getMany(refs, { data: false })), {
+      cacheKeyFn: refKey,
+    }),
     edges(limit) {
       let loader = edgeLoaders.get(limit);
       if (!loader) {

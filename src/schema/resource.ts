@@ -1,7 +1,7 @@
 /**
  * Resources: the `Resource` node, `ResourceRef`, and the queries that read resources.
  */
-import { type Resource, type ResourceRef, storedJsonOf, type TypeCount } from '../store/index.ts';
+import type { JsonValue, MetadataOnly, ResourceMetadata, ResourceRef, TypeCount } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
 import { ResourceRefInputType, TypeFilterType } from './inputs.ts';
@@ -32,19 +32,22 @@ export const ResourceRefType = builder.objectRef<RefShape>('ResourceRef').implem
   }),
 });
 
-/** A resource's payload: its stored JSON text as it is when the store has it, else the value. */
-function dataOf(resource: Resource) {
-  const text = storedJsonOf(resource);
-  return text === undefined ? resource.data : new RawJson(text);
-}
+/**
+ * How the schema reads resources: metadata alone. A resource's `data` is read only when a query
+ * selects it, as its stored JSON text, which goes to the client as it is.
+ */
+export const METADATA: MetadataOnly = { data: false };
 
-/** `type Resource implements Node`. Its global ID encodes its uid. */
-export const ResourceType = builder.objectRef<Resource>('Resource');
+/**
+ * `type Resource implements Node`. Its global ID encodes its uid. Resources come from reads (metadata
+ * alone) and from writes and events (whole).
+ */
+export const ResourceType = builder.objectRef<ResourceMetadata>('Resource');
 
 builder.node(ResourceType, {
   description: 'A stored resource.',
   id: { resolve: (resource) => resource.uid },
-  loadOne: (uid, context) => context.store.getByUid(uid),
+  loadOne: (uid, context) => context.store.getByUid(uid, METADATA),
   fields: (t) => ({
     ref: t.field({ type: ResourceRefType, resolve: (resource) => ({ ...resource.ref, uid: resource.uid }) }),
     uid: t.exposeString('uid'),
@@ -55,7 +58,15 @@ builder.node(ResourceType, {
       resolve: (resource, { key }) => (Object.hasOwn(resource.labels, key) ? resource.labels[key] : null),
     }),
     annotations: t.expose('annotations', { type: 'JSONObject' }),
-    data: t.field({ type: 'JSON', nullable: true, resolve: dataOf }),
+    data: t.field({
+      type: 'JSON',
+      nullable: true,
+      resolve: (resource, _args, context) => {
+        if ('data' in resource) return (resource as { data: JsonValue }).data;
+        const text = context.store.storedJson(resource);
+        return text === null ? null : new RawJson(text);
+      },
+    }),
     dataType: t.exposeString('dataType', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -103,13 +114,13 @@ builder.queryFields((t) => ({
     type: ResourceType,
     nullable: true,
     args: { ref: t.arg({ type: ResourceRefInputType, required: true }) },
-    resolve: (_root, { ref }, context) => context.store.get(ref),
+    resolve: (_root, { ref }, context) => context.store.get(ref, METADATA),
   }),
   resourceByUid: t.field({
     type: ResourceType,
     nullable: true,
     args: { uid: t.arg.string({ required: true }) },
-    resolve: (_root, { uid }, context) => context.store.getByUid(uid),
+    resolve: (_root, { uid }, context) => context.store.getByUid(uid, METADATA),
   }),
   resources: t.field({
     type: ResourceConnectionType,
@@ -121,9 +132,12 @@ builder.queryFields((t) => ({
       first: t.arg.int(),
       after: t.arg.string(),
     },
-    resolve: (_root, args, context): ConnectionResult<Resource> => {
+    resolve: (_root, args, context): ConnectionResult<ResourceMetadata> => {
       const filter = { type: args.type, namespace: args.namespace, labelSelector: args.labelSelector };
-      const page = context.store.list({ ...filter, limit: pageLimit(args.first), after: args.after });
+      const page = context.store.list(
+        { ...filter, limit: pageLimit(args.first), after: args.after },
+        METADATA,
+      );
       return connectionFromPage(page, args.after, () => context.store.count(filter));
     },
   }),

@@ -12,7 +12,7 @@ import {
   invariant,
   OWNER_REFERENCE,
   type Relationship,
-  type Resource,
+  type ResourceMetadata,
   type ResourceRef,
   type Store,
   type TraversalStep,
@@ -23,32 +23,34 @@ import { type ConnectionResult, connectionFromPage, pageLimit } from './connecti
 import { ResourceRefInputType } from './inputs.ts';
 import { type Loaders, loadersOf } from './loaders.ts';
 import { DirectionType, RelationshipType } from './relationship.ts';
-import { ResourceRefType, ResourceType } from './resource.ts';
+import { METADATA, ResourceRefType, ResourceType } from './resource.ts';
 
 /** The `maxDepth` a walk uses when a client gives none (the server may cap it lower). */
 const DEFAULT_MAX_DEPTH = 10;
 
 /** `type TraversalStep`: one resource reached by a walk. */
-export const TraversalStepType = builder.objectRef<TraversalStep>('TraversalStep').implement({
-  description: 'A resource reached by a traversal, with how far away it is and the edge that reached it.',
-  fields: (t) => ({
-    ref: t.field({
-      type: ResourceRefType,
-      description: 'Set even when the resource is not stored.',
-      resolve: (step) => ({ ...step.ref, uid: step.resource?.uid ?? null }),
+export const TraversalStepType = builder
+  .objectRef<TraversalStep<ResourceMetadata>>('TraversalStep')
+  .implement({
+    description: 'A resource reached by a traversal, with how far away it is and the edge that reached it.',
+    fields: (t) => ({
+      ref: t.field({
+        type: ResourceRefType,
+        description: 'Set even when the resource is not stored.',
+        resolve: (step) => ({ ...step.ref, uid: step.resource?.uid ?? null }),
+      }),
+      resource: t.expose('resource', {
+        type: ResourceType,
+        nullable: true,
+        description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
+      }),
+      depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
+      via: t.expose('via', {
+        type: RelationshipType,
+        description: 'The relationship that first reached this resource.',
+      }),
     }),
-    resource: t.expose('resource', {
-      type: ResourceType,
-      nullable: true,
-      description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
-    }),
-    depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
-    via: t.expose('via', {
-      type: RelationshipType,
-      description: 'The relationship that first reached this resource.',
-    }),
-  }),
-});
+  });
 
 /** `type TraversalConnection`. It has no `totalCount`: counting would walk the whole graph. */
 export const TraversalConnectionType = builder.connectionObject(
@@ -72,7 +74,7 @@ function uncounted(): never {
 }
 
 /** Seeds the execution's resource loader with what a page already read, so `via` ends cost nothing. */
-function primeResources(loaders: Loaders, steps: readonly TraversalStep[]): void {
+function primeResources(loaders: Loaders, steps: readonly TraversalStep<ResourceMetadata>[]): void {
   for (const step of steps) loaders.resource.prime(step.ref, step.resource);
 }
 
@@ -92,7 +94,7 @@ function traversalPage(
   loaders: Loaders,
   start: ResourceRef,
   args: WalkArgs,
-): ConnectionResult<TraversalStep> {
+): ConnectionResult<TraversalStep<ResourceMetadata>> {
   const options: TraverseOptions = {
     direction: args.direction,
     predicates: args.predicates,
@@ -101,7 +103,7 @@ function traversalPage(
     limit: pageLimit(args.first),
     after: args.after,
   };
-  const page = store.traverse(start, options);
+  const page = store.traverse(start, options, METADATA);
   primeResources(loaders, page.items);
   return connectionFromPage(page, args.after, uncounted);
 }
@@ -111,11 +113,11 @@ async function ownershipNeighbours(
   loaders: Loaders,
   ref: ResourceRef,
   direction: 'INCOMING' | 'OUTGOING',
-): Promise<Resource[]> {
+): Promise<ResourceMetadata[]> {
   const edges = await loaders.edges(undefined).load({ ref, direction, predicateType: OWNER_REFERENCE });
   const ends = edges.map((edge: Relationship) => (direction === 'INCOMING' ? edge.subject : edge.object));
   const resources = await Promise.all(ends.map((end) => loaders.resource.load(end)));
-  return resources.filter((resource): resource is Resource => resource !== null);
+  return resources.filter((resource): resource is ResourceMetadata => resource !== null);
 }
 
 builder.objectFields(ResourceType, (t) => {

@@ -54,7 +54,7 @@ function removeEntry(dbs: Databases, entry: StoredLogEntry): void {
   for (const change of entry.resources) {
     if (change.previous === null || change.previousPayload !== null) continue;
     const previous = decodeStoredResource(dbs, change.previous);
-    if (previous.dataBytes > 0) removePayload(dbs, asBuffer(change.ref), previous.revision);
+    removePayload(dbs, asBuffer(change.ref), previous.revision);
   }
   dbs.log.remove(revisionKey(entry.revision));
 }

@@ -4,7 +4,6 @@
  */
 export * from './errors.ts';
 export { type LabelSelector, parseLabelSelector } from './labels.ts';
-export { storedJsonOf } from './records.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
 export { openStore } from './store.ts';
 export * from './types.ts';

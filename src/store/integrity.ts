@@ -32,7 +32,7 @@ function checkPayloads(dbs: Databases): string[] {
   const problems: string[] = [];
   const expected = new Map<string, number>();
   for (const { key, value } of dbs.resources.getRange(allKeys())) {
-    if (value.dataBytes > 0) expected.set(payloadKey(key, value.revision).toString('hex'), value.dataBytes);
+    expected.set(payloadKey(key, value.revision).toString('hex'), value.dataBytes);
   }
   for (const { value: entry } of dbs.log.getRange(allKeys())) {
     for (const change of entry.resources) {
@@ -57,10 +57,10 @@ function loggedPayloads(dbs: Databases, change: StoredResourceChange): [string, 
   const state = decodeStoredResource(dbs, change.resource);
   const previous = change.previous && decodeStoredResource(dbs, change.previous);
   const found: [string, number][] = [];
-  if (previous && previous.dataBytes > 0 && change.previousPayload === null) {
+  if (previous && change.previousPayload === null) {
     found.push([payloadKey(ref, previous.revision).toString('hex'), previous.dataBytes]);
   }
-  if (change.type !== 'DELETED' && state.dataBytes > 0 && change.payload === null) {
+  if (change.type !== 'DELETED' && change.payload === null) {
     found.push([payloadKey(ref, state.revision).toString('hex'), state.dataBytes]);
   }
   return found;

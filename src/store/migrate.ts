@@ -78,9 +78,9 @@ async function moveResources(dbs: Databases, legacy: Database<Resource, Buffer>)
   await dbs.env.transaction(() => {
     for (const { key, value: resource } of batch) {
       const payload = encodePayload(resource.data);
-      const record = storedResourceOf(resource, payload?.length ?? 0);
+      const record = storedResourceOf(resource, payload.length);
       putStoredResource(dbs, key, encodeStoredResource(dbs, record));
-      if (payload !== null) putPayload(dbs, key, resource.revision, payload);
+      putPayload(dbs, key, resource.revision, payload);
       legacy.remove(key);
     }
   });
@@ -106,9 +106,9 @@ async function moveLog(
           type: change.type,
           revision: change.revision,
           ref: refKey(resource.ref),
-          resource: encodeStoredResource(dbs, storedResourceOf(resource, payload?.length ?? 0)),
+          resource: encodeStoredResource(dbs, storedResourceOf(resource, payload.length)),
           previous:
-            previous && encodeStoredResource(dbs, storedResourceOf(previous, previousPayload?.length ?? 0)),
+            previous && encodeStoredResource(dbs, storedResourceOf(previous, previousPayload!.length)),
           payload,
           previousPayload,
         };

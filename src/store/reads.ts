@@ -39,8 +39,19 @@ import {
 } from './keys.ts';
 import type { LabelSelector } from './labels.ts';
 import { decodeCursor, fingerprintOf, type Keyed, mergePage, positionOf, toPage } from './pages.ts';
-import { currentResource, decodeLogEntry, readResource } from './records.ts';
-import type { Page, Relationship, Resource, ResourceRef, TraversalStep, TypeCount } from './types.ts';
+import { currentResource, decodeLogEntry, readPayload, readResource } from './records.ts';
+import type {
+  Page,
+  Relationship,
+  Resource,
+  ResourceMetadata,
+  ResourceRef,
+  TraversalStep,
+  TypeCount,
+} from './types.ts';
+
+/** A resource as a read returns it: whole, or its metadata alone (`data: false`). */
+type Read = Resource | ResourceMetadata;
 
 /** A validated resource listing query. */
 export interface ResourceQuery {
@@ -62,7 +73,7 @@ export interface TriplePattern {
 const MAX_MERGED_LABEL_VALUES = 16;
 
 /** Whether a resource matches a query (applied to every candidate, whichever index produced it). */
-export function matchesQuery(query: ResourceQuery, resource: Resource): boolean {
+export function matchesQuery(query: ResourceQuery, resource: ResourceMetadata): boolean {
   return refMatches(query, resource.ref) && query.selector.matches(resource.labels);
 }
 
@@ -85,7 +96,7 @@ export function matchesPattern(pattern: TriplePattern, relationship: Relationshi
 }
 
 /** A resource as a past view saw it: its state then if it changed since, else `now`. */
-function resourceThen(past: PastGraph, ref: ResourceRef, now: Resource | null): Resource | null {
+function resourceThen(past: PastGraph, ref: ResourceRef, now: Read | null): Read | null {
   const then = past.resources.get(refKey(ref).toString('hex'));
   return then === undefined ? now : then;
 }
@@ -121,13 +132,19 @@ export class Reader {
     return readCounter(this.#dbs, META.compactedRevision);
   }
 
-  get(ref: ResourceRef): Resource | null {
-    return readResource(this.#dbs, ref, refKey(ref));
+  /** The resource at `ref` (its metadata alone unless `data`), or null. */
+  get(ref: ResourceRef, data: boolean): Read | null {
+    return readResource(this.#dbs, ref, refKey(ref), data);
   }
 
-  getByUid(uid: string): Resource | null {
+  getByUid(uid: string, data: boolean): Read | null {
     const key = this.#dbs.uids.get(Buffer.from(uid));
-    return key ? readResource(this.#dbs, decodeRefKey(key), key) : null;
+    return key ? readResource(this.#dbs, decodeRefKey(key), key, data) : null;
+  }
+
+  /** The JSON text of the payload of the state of `ref` at `revision` (REVISION_COMPACTED when gone). */
+  payload(ref: ResourceRef, revision: number): string {
+    return readPayload(this.#dbs, refKey(ref), revision);
   }
 
   types(): TypeCount[] {
@@ -143,8 +160,9 @@ export class Reader {
     query: ResourceQuery,
     limit: number,
     cursor: string | null,
-    at: number | null = null,
-  ): Page<Resource> {
+    at: number | null,
+    data: boolean,
+  ): Page<Read> {
     const fingerprint = fingerprintOf([
       'resources',
       query.group,
@@ -156,8 +174,8 @@ export class Reader {
     const position = positionOf(cursor, fingerprint, at);
     const revision = position?.revision ?? this.committedRevision();
     const overlay = position ? this.#resourceOverlay(query, position.revision) : null;
-    const current = this.#currentResources(query, position?.key ?? null);
-    const entries = mergePage(
+    const current = this.#currentResources(query, position?.key ?? null, data);
+    const entries = mergePage<Read>(
       current,
       overlay,
       (item) => matchesQuery(query, item),
@@ -180,7 +198,7 @@ export class Reader {
       return this.#dbs.nsTypes.get(nsTypeKey(namespace, group, version, kind)) ?? 0;
     }
     let count = 0;
-    for (const _ of this.#currentResources(query, null)) count++;
+    for (const _ of this.#currentResources(query, null, false)) count++;
     return count;
   }
 
@@ -240,7 +258,8 @@ export class Reader {
     kinds: ReadonlySet<string> | null,
     limit: number,
     cursor: string | null,
-  ): Page<TraversalStep> {
+    data: boolean,
+  ): Page<TraversalStep<Read>> {
     const fingerprint = fingerprintOf([
       'traverse',
       refKey(start).toString('hex'),
@@ -261,9 +280,10 @@ export class Reader {
       counts: isReported ?? undefined,
     });
     const matching = isReported ? reached.filter((r) => isReported(r.id)) : reached;
-    const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep> => {
+    const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep<Read>> => {
       const ref = this.#terms.ref(r.id);
-      const resource = past ? resourceThen(past, ref, this.get(ref)) : this.get(ref);
+      const now = this.get(ref, data);
+      const resource = past ? resourceThen(past, ref, now) : now;
       return {
         key: tupleKey(offset + i + 1),
         item: { ref, resource, depth: r.depth, via: relationshipOf(view, r.via) },
@@ -311,26 +331,26 @@ export class Reader {
 
   // --- resources ----------------------------------------------------------------------------------
 
-  *#currentResources(query: ResourceQuery, after: Buffer | null): Generator<Keyed<Resource>> {
+  *#currentResources(query: ResourceQuery, after: Buffer | null, data: boolean): Generator<Keyed<Read>> {
     const driver = query.selector.requirements.find(
       (r) => r.operator === 'In' && r.values.length <= MAX_MERGED_LABEL_VALUES,
     );
     const candidates = driver
-      ? this.#labelCandidates(driver.key, driver.values, query, after)
-      : this.#typeCandidates(query, after);
+      ? this.#labelCandidates(driver.key, driver.values, query, after, data)
+      : this.#typeCandidates(query, after, data);
     for (const candidate of candidates) {
       if (matchesQuery(query, candidate.item)) yield candidate;
     }
   }
 
   /** Resources under each type prefix the query can match, in key order. */
-  *#typeCandidates(query: ResourceQuery, after: Buffer | null): Generator<Keyed<Resource>> {
+  *#typeCandidates(query: ResourceQuery, after: Buffer | null, data: boolean): Generator<Keyed<Read>> {
     for (const prefix of this.#typePrefixes(query)) {
       const end = prefixEnd(prefix);
       const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
       if (Buffer.compare(start, end) >= 0) continue;
       for (const { key, value } of this.#dbs.resources.getRange({ start, end })) {
-        yield { key, item: currentResource(this.#dbs, decodeRefKey(key), key, value) };
+        yield { key, item: currentResource(this.#dbs, decodeRefKey(key), key, value, data) };
       }
     }
   }
@@ -358,7 +378,8 @@ export class Reader {
     values: readonly string[],
     query: ResourceQuery,
     after: Buffer | null,
-  ): Generator<Keyed<Resource>> {
+    data: boolean,
+  ): Generator<Keyed<Read>> {
     const streams = values.map((value) => {
       const prefix = labelValuePrefix(label, value);
       const start = after === null ? prefix : Buffer.concat([prefix, keySuccessor(after)]);
@@ -371,7 +392,7 @@ export class Reader {
       const ref = decodeRefKey(key);
       if (!refMatches(query, ref)) continue;
       const record = this.#dbs.resources.get(key);
-      if (record) yield { key, item: currentResource(this.#dbs, ref, key, record) };
+      if (record) yield { key, item: currentResource(this.#dbs, ref, key, record, data) };
     }
   }
 

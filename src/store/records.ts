@@ -3,9 +3,8 @@
  *
  * A resource is two records: its metadata — everything but its ref (the key) and its payload — in
  * `resources`, and its payload (`data`) as JSON text in `payloads`, under its ref and the revision
- * that wrote it. Reads decode the metadata alone; a resource's `data` is read and parsed the first
- * time it is used, and its stored JSON text can be taken as it is ({@link storedJsonOf}) to go to a
- * client without a parse and a re-encode.
+ * that wrote it. A read of metadata alone decodes one small record; the payload's text can go to a
+ * client as it is, without a parse and a re-encode.
  *
  * Payloads are immutable once written. The payload of a resource's state at revision R stays at
  * (ref, R) until log compaction removes the log entry that replaced that state, so a resource read
@@ -16,7 +15,7 @@ import { asBinary } from 'lmdb';
 import type { Databases, LogEntry, StoredLogEntry } from './db.ts';
 import { StoreError } from './errors.ts';
 import { decodeRefKey, payloadKey } from './keys.ts';
-import type { JsonValue, Resource, ResourceChange, ResourceRef } from './types.ts';
+import type { JsonValue, Resource, ResourceChange, ResourceMetadata, ResourceRef } from './types.ts';
 
 /** A resource's metadata as `resources` stores it: the resource without its ref and payload. */
 export interface StoredResource {
@@ -29,7 +28,7 @@ export interface StoredResource {
   deletedAt: string | null;
   version: number;
   revision: number;
-  /** Bytes of the payload's JSON text; 0 when `data` is null (then no payload is stored). */
+  /** Bytes of the payload's JSON text. */
   dataBytes: number;
 }
 
@@ -50,9 +49,6 @@ export interface StoredResourceChange {
   payload: Uint8Array | null;
   previousPayload: Uint8Array | null;
 }
-
-/** Where a state's payload is: at a revision in `payloads`, or carried along as bytes. */
-export type PayloadSource = { readonly revision: number } | { readonly bytes: Uint8Array };
 
 /** The msgpack codec lmdb-js gives each structured database (untyped in its declarations). */
 interface Codec {
@@ -93,9 +89,9 @@ export function putStoredResource(dbs: Databases, key: Buffer, bytes: Buffer): v
   dbs.resources.put(key, asBinary(bytes) as unknown as StoredResource);
 }
 
-/** A payload as stored: the JSON text of `data`, or null for null data (nothing is stored). */
-export function encodePayload(data: JsonValue): Buffer | null {
-  return data === null ? null : Buffer.from(JSON.stringify(data));
+/** A payload as stored: the JSON text of `data` (`null` for null data: every state has one). */
+export function encodePayload(data: JsonValue): Buffer {
+  return Buffer.from(JSON.stringify(data));
 }
 
 /** Stores the payload of the state of `refKey` at `revision`. */
@@ -103,13 +99,13 @@ export function putPayload(dbs: Databases, refKey: Buffer, revision: number, pay
   dbs.payloads.put(payloadKey(refKey, revision), payload);
 }
 
-/** Removes the payload of the state of `refKey` at `revision` (nothing when it has none). */
+/** Removes the payload of the state of `refKey` at `revision`. */
 export function removePayload(dbs: Databases, refKey: Buffer, revision: number): void {
   dbs.payloads.remove(payloadKey(refKey, revision));
 }
 
-/** Reads a payload's JSON text; REVISION_COMPACTED when compaction has removed it. */
-function readPayload(dbs: Databases, refKey: Buffer, revision: number): string {
+/** The JSON text of the payload of the state of `refKey` at `revision`; REVISION_COMPACTED when gone. */
+export function readPayload(dbs: Databases, refKey: Buffer, revision: number): string {
   const bytes = dbs.payloads.getBinaryFast(payloadKey(refKey, revision));
   if (bytes === undefined) {
     throw new StoreError(
@@ -125,61 +121,13 @@ function utf8(bytes: Uint8Array): string {
   return asBuffer(bytes).toString('utf8');
 }
 
-/** While set, a lazy resource's `data` getter hands its JSON text to {@link storedJsonOf} instead. */
-let peeking = false;
-let peeked: string | undefined;
-
-/**
- * The stored JSON text of `resource.data` when the resource came from a store read and its data has
- * not been parsed or replaced since; undefined otherwise (then use `resource.data`). The text is
- * exactly `JSON.stringify(resource.data)`.
- */
-export function storedJsonOf(resource: Resource): string | undefined {
-  peeking = true;
-  peeked = undefined;
-  try {
-    void resource.data;
-    return peeked;
-  } finally {
-    peeking = false;
-    peeked = undefined;
-  }
-}
-
-/**
- * A resource as reads return it: its metadata decoded, its `data` read and parsed on first use (from
- * `payloads`, or from bytes carried along). The object is the caller's own: `data` may be replaced.
- */
-export function resourceFromRecord(
-  dbs: Databases,
-  ref: ResourceRef,
-  refKey: Buffer,
-  record: StoredResource,
-  source: PayloadSource,
-): Resource {
-  let data: JsonValue | undefined = record.dataBytes === 0 ? null : undefined;
-  let text: string | undefined;
-  const load = (): string =>
-    'bytes' in source ? utf8(source.bytes) : readPayload(dbs, refKey, source.revision);
+/** A resource's metadata, as reads with `{ data: false }` return it. */
+export function metadataOf(ref: ResourceRef, record: StoredResource): ResourceMetadata {
   return {
     ref,
     uid: record.uid,
     labels: record.labels,
     annotations: record.annotations,
-    get data(): JsonValue {
-      if (data !== undefined) return data;
-      text ??= load();
-      if (peeking) {
-        peeked = text;
-        return null;
-      }
-      data = JSON.parse(text) as JsonValue;
-      text = undefined;
-      return data;
-    },
-    set data(value: JsonValue) {
-      data = value;
-    },
     dataType: record.dataType,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -189,20 +137,56 @@ export function resourceFromRecord(
   };
 }
 
-/** The current resource stored under `refKey`, or null. */
-export function readResource(dbs: Databases, ref: ResourceRef, refKey: Buffer): Resource | null {
-  const record = dbs.resources.get(refKey);
-  return record === undefined ? null : currentResource(dbs, ref, refKey, record);
+/** A whole resource: its metadata and its payload, from `payloads` at (ref, `at`) or from `inline` bytes. */
+export function resourceOf(
+  dbs: Databases,
+  ref: ResourceRef,
+  refKey: Buffer,
+  record: StoredResource,
+  at: number,
+  inline: Uint8Array | null,
+): Resource {
+  const text = inline === null ? readPayload(dbs, refKey, at) : utf8(inline);
+  return withData(ref, record, JSON.parse(text) as JsonValue);
 }
 
-/** A current resource from its metadata record: its payload is at its own revision. */
+/** A resource of a metadata record and its data (fields in the order of the `Resource` type). */
+export function withData(ref: ResourceRef, record: StoredResource, data: JsonValue): Resource {
+  return {
+    ref,
+    uid: record.uid,
+    labels: record.labels,
+    annotations: record.annotations,
+    data,
+    dataType: record.dataType,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    deletedAt: record.deletedAt,
+    version: record.version,
+    revision: record.revision,
+  };
+}
+
+/** The current resource of a metadata record (its payload is at its own revision), or its metadata alone. */
 export function currentResource(
   dbs: Databases,
   ref: ResourceRef,
   refKey: Buffer,
   record: StoredResource,
-): Resource {
-  return resourceFromRecord(dbs, ref, refKey, record, { revision: record.revision });
+  data: boolean,
+): Resource | ResourceMetadata {
+  return data ? resourceOf(dbs, ref, refKey, record, record.revision, null) : metadataOf(ref, record);
+}
+
+/** The current resource stored under `refKey` (or its metadata alone), or null. */
+export function readResource(
+  dbs: Databases,
+  ref: ResourceRef,
+  refKey: Buffer,
+  data: boolean,
+): Resource | ResourceMetadata | null {
+  const record = dbs.resources.get(refKey);
+  return record === undefined ? null : currentResource(dbs, ref, refKey, record, data);
 }
 
 /** The in-memory entry a stored one stands for; its resources' payloads are read on first use. */
@@ -220,23 +204,15 @@ function decodeResourceChange(dbs: Databases, change: StoredResourceChange): Res
   const ref = decodeRefKey(refKey);
   const record = decodeStoredResource(dbs, change.resource);
   const previousRecord = change.previous && decodeStoredResource(dbs, change.previous);
-  const previousSource: PayloadSource | null = change.previousPayload
-    ? { bytes: change.previousPayload }
-    : previousRecord && { revision: previousRecord.revision };
-  const source: PayloadSource = change.payload
-    ? { bytes: change.payload }
-    : change.type === 'DELETED' && previousSource
-      ? previousSource
-      : { revision: record.revision };
-  return {
-    type: change.type,
-    revision: change.revision,
-    resource: resourceFromRecord(dbs, ref, refKey, record, source),
-    previous:
-      previousRecord &&
-      previousSource &&
-      resourceFromRecord(dbs, ref, refKey, previousRecord, previousSource),
-  };
+  const previous =
+    previousRecord &&
+    resourceOf(dbs, ref, refKey, previousRecord, previousRecord.revision, change.previousPayload);
+  // A deleted state's payload is its previous state's.
+  const resource =
+    change.type === 'DELETED' && previous && change.payload === null
+      ? withData(ref, record, previous.data)
+      : resourceOf(dbs, ref, refKey, record, record.revision, change.payload);
+  return { type: change.type, revision: change.revision, resource, previous };
 }
 
 /** Bytes as a Buffer, without a copy. */

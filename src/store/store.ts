@@ -41,10 +41,12 @@ import type {
   DeleteResult,
   Direction,
   ListQuery,
+  MetadataOnly,
   Operation,
   Page,
   PageOptions,
   PathOptions,
+  ReadOptions,
   Relationship,
   RelationshipEvent,
   RelationshipInput,
@@ -53,6 +55,7 @@ import type {
   Resource,
   ResourceEvent,
   ResourceInput,
+  ResourceMetadata,
   ResourcePatch,
   ResourceRefInput,
   StorageStatus,
@@ -160,30 +163,45 @@ class LmdbStore implements Store {
 
   // --- reads --------------------------------------------------------------------------------------
 
-  get(ref: ResourceRefInput): Resource | null {
+  get(ref: ResourceRefInput, read: MetadataOnly): ResourceMetadata | null;
+  get(ref: ResourceRefInput, read?: ReadOptions): Resource | null;
+  get(ref: ResourceRefInput, read?: ReadOptions): ResourceMetadata | null {
     this.#checkOpen();
-    return this.#reader.get(normalizeRef(ref));
+    return this.#reader.get(normalizeRef(ref), withData(read));
   }
 
-  getByUid(uid: string): Resource | null {
+  getByUid(uid: string, read: MetadataOnly): ResourceMetadata | null;
+  getByUid(uid: string, read?: ReadOptions): Resource | null;
+  getByUid(uid: string, read?: ReadOptions): ResourceMetadata | null {
     this.#checkOpen();
-    return this.#reader.getByUid(normalizeUid(uid));
+    return this.#reader.getByUid(normalizeUid(uid), withData(read));
   }
 
-  getMany(refs: readonly ResourceRefInput[]): (Resource | null)[] {
+  getMany(refs: readonly ResourceRefInput[], read: MetadataOnly): (ResourceMetadata | null)[];
+  getMany(refs: readonly ResourceRefInput[], read?: ReadOptions): (Resource | null)[];
+  getMany(refs: readonly ResourceRefInput[], read?: ReadOptions): (ResourceMetadata | null)[] {
     this.#checkOpen();
+    const data = withData(read);
     const normalized = refs.map((ref, i) => normalizeRef(ref, `refs[${i}]`));
-    return normalized.map((ref) => this.#reader.get(ref));
+    return normalized.map((ref) => this.#reader.get(ref, data));
   }
 
-  list(query: ListQuery = {}): Page<Resource> {
+  list(query: ListQuery, read: MetadataOnly): Page<ResourceMetadata>;
+  list(query?: ListQuery, read?: ReadOptions): Page<Resource>;
+  list(query: ListQuery = {}, read?: ReadOptions): Page<ResourceMetadata> {
     this.#checkOpen();
     return this.#reader.listResources(
       this.#resourceQuery(query),
       this.#limit(query.limit),
       cursorOf(query.after),
       this.#atRevision(query.atRevision),
+      withData(read),
     );
+  }
+
+  storedJson(resource: ResourceMetadata): string | null {
+    this.#checkOpen();
+    return this.#reader.payload(normalizeRef(resource.ref), resource.revision);
   }
 
   count(query: Omit<ListQuery, keyof PageOptions> = {}): number {
@@ -214,7 +232,17 @@ class LmdbStore implements Store {
     );
   }
 
-  traverse(start: ResourceRefInput, traverseOptions: TraverseOptions = {}): Page<TraversalStep> {
+  traverse(
+    start: ResourceRefInput,
+    options: TraverseOptions,
+    read: MetadataOnly,
+  ): Page<TraversalStep<ResourceMetadata>>;
+  traverse(start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions): Page<TraversalStep>;
+  traverse(
+    start: ResourceRefInput,
+    traverseOptions: TraverseOptions = {},
+    read?: ReadOptions,
+  ): Page<TraversalStep<ResourceMetadata>> {
     this.#checkOpen();
     const options = optionsObject(traverseOptions);
     const kinds = optionalStringList(options.kinds, 'kinds', (kind, field) =>
@@ -226,6 +254,7 @@ class LmdbStore implements Store {
       kinds && new Set(kinds),
       this.#limit(options.limit),
       cursorOf(options.after),
+      withData(read),
     );
   }
 
@@ -499,7 +528,7 @@ class LmdbStore implements Store {
       let cursor: string | null = null;
       do {
         checkOpen();
-        const page: Page<Resource> = reader.listResources(query, INITIAL_STATE_PAGE, cursor);
+        const page = reader.listResources(query, INITIAL_STATE_PAGE, cursor, null, true) as Page<Resource>;
         revision = page.revision;
         cursor = page.endCursor;
         yield page.items.map((resource) => ({ type: 'ADDED' as const, revision, resource, previous: null }));
@@ -615,6 +644,14 @@ class LmdbStore implements Store {
     }
     return limit;
   }
+}
+
+/** Whether a read decodes payloads: unless `{ data: false }`. */
+function withData(options: ReadOptions | undefined): boolean {
+  const data = options?.data;
+  if (data !== undefined && data !== null && typeof data !== 'boolean')
+    throw badInput('data', 'must be a boolean');
+  return data !== false;
 }
 
 /** Where a transaction sequence stands: its transactions are numbered from 0 as they are called. */

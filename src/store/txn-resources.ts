@@ -11,25 +11,25 @@
 import type { Databases } from './db.ts';
 import { invariant } from './errors.ts';
 import {
-  currentResource,
   decodeStoredResource,
   encodeStoredResource,
   putPayload,
   putStoredResource,
-  removePayload,
-  resourceFromRecord,
+  readPayload,
   type StoredResourceChange,
   storedResourceOf,
+  withData,
 } from './records.ts';
 import type { ChangeType, Resource, ResourceChange, ResourceRef } from './types.ts';
 
 /** A resource as the transaction reads it. */
 export interface ResourceState {
-  /** Its data is read on first use, unless this transaction wrote the state (then it is in memory). */
   readonly resource: Resource;
+  /** The JSON text of its data, as stored. */
+  readonly text: string;
   /** Its metadata record as stored. */
   readonly bytes: Buffer;
-  /** The payload's length in bytes (0 for null data). */
+  /** The payload's length in bytes. */
   readonly dataBytes: number;
   /** True when this transaction wrote the state: its payload is at (ref, this revision). */
   readonly writtenHere: boolean;
@@ -72,22 +72,22 @@ export class ResourceWrites {
     const bytes = this.#dbs.resources.getBinary(key);
     if (bytes === undefined) return null;
     const record = decodeStoredResource(this.#dbs, bytes);
-    const resource = currentResource(this.#dbs, ref, key, record);
-    return { resource, bytes, dataBytes: record.dataBytes, writtenHere: false, payload: null };
+    const text = readPayload(this.#dbs, key, record.revision);
+    const resource = withData(ref, record, JSON.parse(text));
+    return { resource, text, bytes, dataBytes: record.dataBytes, writtenHere: false, payload: null };
   }
 
-  /** Stores a new state of the resource at `key` (its data as `json`, the JSON text of its `data`). */
-  store(key: Buffer, resource: Resource, json: string | null): ResourceState {
-    const payload = json === null ? null : Buffer.from(json);
-    const dataBytes = payload?.length ?? 0;
+  /** Stores a new state of the resource at `key` (`json`: the JSON text of its `data`). */
+  store(key: Buffer, resource: Resource, json: string): ResourceState {
+    const payload = Buffer.from(json);
+    const dataBytes = payload.length;
     const bytes = encodeStoredResource(this.#dbs, storedResourceOf(resource, dataBytes));
     putStoredResource(this.#dbs, key, bytes);
     const here = this.#hereOf(key);
     for (const { change, field } of here.pointers.splice(0)) change[field] = here.payload;
-    if (payload !== null) putPayload(this.#dbs, key, resource.revision, payload);
-    else if (here.payload !== null) removePayload(this.#dbs, key, resource.revision);
+    putPayload(this.#dbs, key, resource.revision, payload);
     here.payload = payload;
-    here.state = { resource, bytes, dataBytes, writtenHere: true, payload };
+    here.state = { resource, text: json, bytes, dataBytes, writtenHere: true, payload };
     return here.state;
   }
 
@@ -95,9 +95,7 @@ export class ResourceWrites {
   deletedState(key: Buffer, previous: ResourceState, deletedAt: string, revision: number): ResourceState {
     const { resource } = previous;
     const record = { ...storedResourceOf(resource, previous.dataBytes), deletedAt, revision };
-    const deleted = previous.writtenHere
-      ? { ...resource, deletedAt, revision }
-      : resourceFromRecord(this.#dbs, resource.ref, key, record, { revision: resource.revision });
+    const deleted = { ...resource, deletedAt, revision };
     const here = this.#here.get(idOf(key));
     if (here) here.state = null;
     const bytes = encodeStoredResource(this.#dbs, record);

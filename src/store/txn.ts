@@ -28,7 +28,6 @@ import {
   triplePrefix,
   typeCountKey,
 } from './keys.ts';
-import { storedJsonOf } from './records.ts';
 import type { TypeRegistry } from './registry.ts';
 import { type ResourceState, ResourceWrites } from './txn-resources.ts';
 import { TxnTerms } from './txn-terms.ts';
@@ -95,14 +94,14 @@ export class WriteTxn {
     const previous = stored?.resource ?? null;
     checkPrecondition(mode, content.ref, previous, expectedVersion);
     this.#registry.checkResource(content.ref, content.data, `${field}.data`);
-    const json = content.data === null ? null : JSON.stringify(content.data);
+    const json = JSON.stringify(content.data);
     if (previous) {
       if (content.uid !== null && content.uid !== previous.uid) {
         throw new StoreError('BAD_USER_INPUT', `${field}.uid: a resource's uid cannot change`, {
           field: `${field}.uid`,
         });
       }
-      if (sameContent(previous, content, json)) return { resource: previous, changed: false };
+      if (stored && sameContent(stored, content, json)) return { resource: previous, changed: false };
     }
     const state = stored
       ? this.#replace(key, stored, content, json)
@@ -270,7 +269,7 @@ export class WriteTxn {
     return this.#revision;
   }
 
-  #create(key: Buffer, content: ResourceContent, json: string | null, field: string): ResourceState {
+  #create(key: Buffer, content: ResourceContent, json: string, field: string): ResourceState {
     const uid = content.uid ?? randomUUID();
     const uidKey = Buffer.from(uid);
     const owner = this.#dbs.uids.get(uidKey);
@@ -285,7 +284,7 @@ export class WriteTxn {
     return state;
   }
 
-  #replace(key: Buffer, stored: ResourceState, content: ResourceContent, json: string | null): ResourceState {
+  #replace(key: Buffer, stored: ResourceState, content: ResourceContent, json: string): ResourceState {
     const previous = stored.resource;
     const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt);
     const state = this.#resources.store(key, resource, json);
@@ -383,14 +382,15 @@ function versionConflict(ref: ResourceRef, current: { readonly version: number }
   });
 }
 
-/** Whether a write of `content` (its data's JSON text `json`) would leave `resource` as it is. */
-function sameContent(resource: Resource, content: ResourceContent, json: string | null): boolean {
+/** Whether a write of `content` (its data's JSON text `json`) would leave a stored state as it is. */
+function sameContent(stored: ResourceState, content: ResourceContent, json: string): boolean {
+  const { resource } = stored;
   return (
     resource.dataType === content.dataType &&
     jsonEqual(resource.labels, content.labels) &&
     jsonEqual(resource.annotations, content.annotations) &&
-    // The stored text first: equal text is equal data, and reading it parses nothing.
-    ((json !== null && storedJsonOf(resource) === json) || jsonEqual(resource.data, content.data))
+    // The stored text first: equal text is equal data.
+    (stored.text === json || jsonEqual(resource.data, content.data))
   );
 }
 

@@ -39,13 +39,15 @@ export interface TypeFilter {
   readonly kind?: string | null | undefined;
 }
 
-/** A stored resource. Objects returned by the store are fresh copies: callers may mutate them. */
-export interface Resource {
+/**
+ * A stored resource without its payload: what reads with `{ data: false }` return (see
+ * {@link ReadOptions}). Objects returned by the store are fresh copies: callers may mutate them.
+ */
+export interface ResourceMetadata {
   ref: ResourceRef;
   uid: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  data: JsonValue;
   /** A type URL for `data`, like a protobuf `Any` (`k8s.io/api/core/v1.Pod`); null when untyped. */
   dataType: string | null;
   /** ISO-8601 timestamps. */
@@ -58,6 +60,27 @@ export interface Resource {
   /** Global revision of the commit that last changed this resource. */
   revision: number;
 }
+
+/** A stored resource with its payload. Objects returned by the store are fresh copies: callers may mutate them. */
+export interface Resource extends ResourceMetadata {
+  data: JsonValue;
+}
+
+/** What a read decodes of each resource. */
+export interface ReadOptions {
+  /**
+   * `false` reads each resource's metadata alone ({@link ResourceMetadata}): its payload is neither
+   * read nor parsed — for a listing, most of the cost — and `Store.storedJson` reads it when wanted.
+   * Default true.
+   */
+  readonly data?: boolean | null | undefined;
+}
+
+/**
+ * The read options of a read of metadata alone; reads are overloaded on it. (A paging loop that feeds
+ * a page's cursor into the next call must then name the page's type: `const page: Page<Resource>`.)
+ */
+export type MetadataOnly = { readonly data: false };
 
 /** What a caller writes for a resource. Omitted fields are empty (`update` and `apply` replace). */
 export interface ResourceInput {
@@ -229,11 +252,11 @@ export interface TraverseOptions extends PageOptions {
   readonly maxDepth?: number | null | undefined;
 }
 
-/** One resource reached by a traversal. */
-export interface TraversalStep {
+/** One resource reached by a traversal (`R`: metadata alone when walked with `{ data: false }`). */
+export interface TraversalStep<R extends ResourceMetadata = Resource> {
   ref: ResourceRef;
   /** Null for a dangling ref: an edge names it but it is not stored. */
-  resource: Resource | null;
+  resource: R | null;
   /** Hops from the start. */
   depth: number;
   /** The relationship that first reached it. */
@@ -411,11 +434,20 @@ export interface Store {
   /** Oldest revision a watcher or a cursor may resume from. */
   readonly compactedRevision: number;
 
-  get(ref: ResourceRefInput): Resource | null;
-  getByUid(uid: string): Resource | null;
+  get(ref: ResourceRefInput, read: MetadataOnly): ResourceMetadata | null;
+  get(ref: ResourceRefInput, read?: ReadOptions): Resource | null;
+  getByUid(uid: string, read: MetadataOnly): ResourceMetadata | null;
+  getByUid(uid: string, read?: ReadOptions): Resource | null;
   /** Point reads of many refs at one snapshot, in order. */
-  getMany(refs: readonly ResourceRefInput[]): (Resource | null)[];
-  list(query?: ListQuery): Page<Resource>;
+  getMany(refs: readonly ResourceRefInput[], read: MetadataOnly): (ResourceMetadata | null)[];
+  getMany(refs: readonly ResourceRefInput[], read?: ReadOptions): (Resource | null)[];
+  list(query: ListQuery, read: MetadataOnly): Page<ResourceMetadata>;
+  list(query?: ListQuery, read?: ReadOptions): Page<Resource>;
+  /**
+   * The JSON text of the payload of a state a read returned (null when its data is null), as stored:
+   * exactly `JSON.stringify(data)`. For a state the log no longer holds, REVISION_COMPACTED.
+   */
+  storedJson(resource: ResourceMetadata): string | null;
   /** Number of current resources matching the query (ignores paging). */
   count(query?: Omit<ListQuery, 'limit' | 'after'>): number;
   /** Every stored group/version/kind with its number of resources. */
@@ -428,7 +460,12 @@ export interface Store {
    * edge that first reached it, in a stable order, paged. Cycle-safe; bounded by `maxDepth` and the
    * store's node limit (LIMIT_EXCEEDED).
    */
-  traverse(start: ResourceRefInput, options?: TraverseOptions): Page<TraversalStep>;
+  traverse(
+    start: ResourceRefInput,
+    options: TraverseOptions,
+    read: MetadataOnly,
+  ): Page<TraversalStep<ResourceMetadata>>;
+  traverse(start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions): Page<TraversalStep>;
   /** A shortest path of relationships from `from` to `to`; [] when they are equal, null when unreachable. */
   shortestPath(from: ResourceRefInput, to: ResourceRefInput, options?: PathOptions): Relationship[] | null;
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type {
   DeletePropagation,
+  Page,
   RelationshipInput,
   ResourceRef,
   Store,
@@ -39,7 +40,7 @@ function allSteps(
   const out: TraversalStep[] = [];
   let after: string | null = null;
   do {
-    const page = store.traverse(start, { ...options, limit, after });
+    const page: Page<TraversalStep> = store.traverse(start, { ...options, limit, after });
     out.push(...page.items);
     after = page.endCursor;
   } while (after);

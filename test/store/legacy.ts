@@ -12,7 +12,7 @@ import {
   structuredOptions,
 } from '../../src/store/db.ts';
 import { decodeRefKey, META } from '../../src/store/keys.ts';
-import { currentResource, decodeLogEntry } from '../../src/store/records.ts';
+import { decodeLogEntry, resourceOf } from '../../src/store/records.ts';
 import type { Resource } from '../../src/store/types.ts';
 
 /** The msgpack encoder lmdb-js gives a structured database (untyped in its declarations). */
@@ -45,7 +45,7 @@ export async function downgrade(path: string, format: 2 | 3): Promise<void> {
     Buffer.from((resources as unknown as Encoding).encoder.encode(wholeResource(resource)));
   await dbs.env.transaction(() => {
     for (const { key, value } of dbs.resources.getRange(allKeys())) {
-      resources.put(key, wholeResource(currentResource(dbs, decodeRefKey(key), key, value)));
+      resources.put(key, wholeResource(resourceOf(dbs, decodeRefKey(key), key, value, value.revision, null)));
     }
     for (const { key, value } of dbs.log.getRange(allKeys())) {
       const entry = decodeLogEntry(dbs, value);

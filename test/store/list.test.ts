@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   type ListQuery,
+  type Page,
   parseLabelSelector,
   type Resource,
   type ResourceRef,
@@ -26,7 +27,7 @@ function listAll(store: Store, query: ListQuery, limit: number): Resource[] {
   const out: Resource[] = [];
   let after: string | null = null;
   for (;;) {
-    const page = store.list({ ...query, limit, after });
+    const page: Page<Resource> = store.list({ ...query, limit, after });
     out.push(...page.items);
     if (!page.hasNextPage) return out;
     after = page.endCursor;
@@ -193,7 +194,12 @@ describe('listing resources', () => {
       const pages: Resource[] = [];
       let after: string | null = null;
       do {
-        const page = store.list({ labelSelector: 'app=web', limit, after, atRevision: after ? null : at });
+        const page: Page<Resource> = store.list({
+          labelSelector: 'app=web',
+          limit,
+          after,
+          atRevision: after ? null : at,
+        });
         assert.equal(page.revision, at);
         pages.push(...page.items);
         after = page.endCursor;

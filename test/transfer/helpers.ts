@@ -1,7 +1,7 @@
 /** Shared fixtures for the export/import tests: a store full of edge cases, and what to compare. */
 import { generateCluster } from '../../src/k8s/generate.ts';
 import { importObjects } from '../../src/k8s/import.ts';
-import type { Relationship, Resource, ResourceRef, Store } from '../../src/store/index.ts';
+import type { Page, Relationship, Resource, ResourceRef, Store } from '../../src/store/index.ts';
 import { parseExport, refIri } from '../../src/transfer/format.ts';
 import { allRelationships } from '../k8s/helpers.ts';
 
@@ -69,7 +69,7 @@ export function allResources(store: Store): Resource[] {
   const out: Resource[] = [];
   let after: string | null = null;
   do {
-    const page = store.list({ limit: 1000, after });
+    const page: Page<Resource> = store.list({ limit: 1000, after });
     out.push(...page.items);
     after = page.endCursor;
   } while (after !== null);
