@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
 import { type AuthConfig, connectionToken, createAuthenticator } from './auth.ts';
 import { answerProbe } from './health.ts';
+import { errorReply, sendReply } from './http-reply.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import {
   createLogger,
@@ -127,11 +128,8 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
  * start any work, and its connection closed: only requests already running are let finish.
  */
 function refuseWhileStopping(response: ServerResponse): void {
-  const body = JSON.stringify({
-    errors: [{ message: 'the server is shutting down', extensions: { code: 'SHUTTING_DOWN' } }],
-  });
-  response.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
-  response.end(body);
+  const errors = [{ message: 'the server is shutting down', extensions: { code: 'SHUTTING_DOWN' } }];
+  sendReply(response, errorReply(503, errors, { connection: 'close', 'retry-after': '1' }));
 }
 
 /** Why the app should get no new work, or null when it is ready. */
