@@ -12,17 +12,12 @@ import { type AuthConfig, connectionToken, createAuthenticator } from './auth.ts
 import { answerProbe } from './health.ts';
 import { errorReply, sendReply } from './http-reply.ts';
 import { type Limits, resolveLimits } from './limits.ts';
-import {
-  createLogger,
-  LOG_LEVELS,
-  type Logger,
-  type LogLevel,
-  useRequestLog,
-  yogaLogger,
-} from './logging.ts';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel, yogaLogger } from './logging.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { createRequestLog } from './request-log.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
 import { createGraphQLHandler, GRAPHQL_PATH } from './yoga.ts';
+import { useRequestLog } from './yoga-request-log.ts';
 
 /** Where the store comes from: one the caller owns, or options to open one the app owns. */
 export type StoreSource = { readonly store: Store } | { readonly storeOptions: StoreOptions };
@@ -168,10 +163,11 @@ export function createApp(config: AppConfig): App {
     const store = 'store' in config ? config.store : await openStore(config.storeOptions);
     const metrics = config.metrics === false ? null : createMetrics(store);
     const observe = metrics ? metrics.observeOperation : () => {};
+    const requestLog = metrics || logger.isLevelEnabled('info') ? createRequestLog(logger, observe) : null;
     const yoga = createGraphQLHandler(metrics?.store ?? store, {
       graphiql: config.graphiql ?? true,
       logging: logger.isLevelEnabled('error') ? yogaLogger(logger) : false,
-      firstPlugins: metrics || logger.isLevelEnabled('info') ? [useRequestLog(logger, observe)] : [],
+      firstPlugins: requestLog ? [useRequestLog(requestLog)] : [],
       limits,
       introspection: config.introspection ?? true,
       csrfPrevention: config.csrfPrevention ?? true,
@@ -226,6 +222,7 @@ export function createApp(config: AppConfig): App {
     await app.dispose();
     await app.metrics?.close();
     if (owned) await app.store.close();
+    logger.flush();
   }
 
   return {

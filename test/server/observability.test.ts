@@ -173,7 +173,7 @@ describe('request log', () => {
     await response.json();
     const generated = await post(server, GET, { ref: { version: 'v1', kind: 'Pod', name: '' } });
     const id = generated.headers.get('x-request-id') ?? '';
-    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.match(id, /^[0-9a-f]{12}-[0-9a-z]+$/, 'a per-process prefix and a counter');
     await generated.json();
     // An id that could forge log content is replaced.
     const forged = await post(server, GET, { ref: podRef('logged') }, { 'x-request-id': 'a"b\\n{}' });
@@ -196,6 +196,7 @@ describe('request log', () => {
         operationType: 'mutation',
         outcome: 'ok',
         durationMs: 0,
+        handler: 'yoga',
         method: 'POST',
         status: 200,
       },
