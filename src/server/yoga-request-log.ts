@@ -61,6 +61,7 @@ export function useRequestLog(log: RequestLog): Plugin {
     const request = (context as { request?: Request }).request;
     return request && requests.get(request);
   };
+  // Only for requests yoga serves: the lean path describes its own operations.
   const describe = (args: { contextValue: unknown; document: unknown; operationName?: string | null }) => {
     const exchange = exchangeOf(args.contextValue);
     if (exchange) log.operation(exchange, operationOf(args.document, args.operationName), args.operationName);

@@ -196,7 +196,7 @@ describe('request log', () => {
         operationType: 'mutation',
         outcome: 'ok',
         durationMs: 0,
-        handler: 'yoga',
+        handler: 'lean',
         method: 'POST',
         status: 200,
       },
