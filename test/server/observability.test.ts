@@ -2,13 +2,12 @@
  * `/metrics` (Prometheus text) and the structured request log, over a real server.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { UsageError } from '../../src/cli/command.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import {
+  capturingLogger,
   eventually,
   instrument,
   podRef,
@@ -16,20 +15,6 @@ import {
   subscribe,
   type TestServer,
 } from '../graphql/helpers.ts';
-
-type LogLine = Record<string, unknown> & { msg: string; level: number };
-
-/** A pino logger whose lines are kept in `lines`. */
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 async function scrape(
   server: TestServer,
