@@ -158,6 +158,8 @@ export function createHttpGraphQL(yoga: Yoga, options: HttpGraphQLOptions): Http
     const params = paramsOf(body);
     if (params === null) return serveWithYoga(yoga, request, response, body);
     if (exchange !== null) log?.named(exchange, params.operationName);
+    // As yoga's context, but `request` is the request head: its plugins read the method and headers
+    // (mutations over GET, the operation check); there is no body stream or abort signal.
     const context = { req: request, res: response, request: head, params, principal };
     const result = await runOperation(yoga, context, params, (operation) => {
       if (exchange !== null) log?.operation(exchange, operation, params.operationName);

@@ -485,3 +485,47 @@ describe('lean HTTP path: serialization and the body', () => {
     }
   });
 });
+
+describe('lean HTTP path: shutdown', () => {
+  it('should let a JSON POST in flight finish when the app stops, and close after it', async () => {
+    const base = await openStore({ inMemory: true });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const writing = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const store = instrument(base, {
+      add: async (input) => {
+        started();
+        await gate;
+        return base.add(input);
+      },
+    });
+    const server = await startServer({ store });
+    try {
+      const add =
+        'mutation { addResource(input: { ref: { version: "v1", kind: "Pod", name: "late" } }) { version } }';
+      const inFlight = fetch(server.url, post({ query: add }));
+      await writing;
+      const stopped = server.app.stop();
+      let stoppedEarly = false;
+      void stopped.then(() => {
+        stoppedEarly = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(stoppedEarly, false, 'stop waits for the request in flight');
+      release();
+      const response = await inFlight;
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { data: { addResource: { version: 1 } } });
+      await stopped;
+      await assert.rejects(fetch(server.url, post({ query: '{ revision }' })), 'nothing listens any more');
+    } finally {
+      await server.close();
+      await base.close();
+    }
+  });
+});
