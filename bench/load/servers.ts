@@ -1,13 +1,14 @@
 /**
  * The HTTP servers the load cases measure: the project's server as it runs in production (request
- * logs at `info`, written to /dev/null instead of a terminal, and metrics on), and a plain yoga
- * server answering trivial operations, the baseline no GraphQL server on yoga can beat.
+ * logs at `info` through its buffered destination, written to /dev/null instead of a terminal, and
+ * metrics on), and a plain yoga server answering trivial operations, the baseline no GraphQL server
+ * on yoga can beat.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { pino } from 'pino';
 import { createApp } from '../../src/server/index.ts';
+import { createLogger } from '../../src/server/logging.ts';
 import type { Store } from '../../src/store/index.ts';
 
 /** A listening server. */
@@ -24,7 +25,7 @@ export const TRIVIAL_MUTATION = JSON.stringify({ query: 'mutation { ok }' });
 
 /** Serves `store` with the project's server on a free port (the caller keeps owning the store). */
 export async function startServer(store: Store): Promise<Endpoint> {
-  const logger = pino({ level: 'info', base: { service: 'resource-store' } }, pino.destination('/dev/null'));
+  const logger = createLogger('info', '/dev/null');
   const app = createApp({ store, port: 0, logger, graphiql: false });
   await app.start();
   return { url: app.url, close: () => app.stop() };

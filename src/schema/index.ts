@@ -17,6 +17,7 @@ import './relationship-events.ts';
 
 export type { SchemaContext } from './context.ts';
 export { maskError, toGraphQLError } from './errors.ts';
+export { RawJson, stringifyResult } from './raw-json.ts';
 
 /**
  * The relay plugin resolves a connection's `edges` and `pageInfo`, and an edge's `node`, with

@@ -17,6 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { authorizedStore, type Principal, type Rule, VERBS } from '../schema/auth.ts';
 import type { SchemaContext } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
+import { errorReply, type HttpReply, toFetchResponse } from './http-reply.ts';
+import type { RequestHead } from './request-head.ts';
 
 /** The `extensions.code` of a request without a valid token. */
 export const UNAUTHENTICATED = 'UNAUTHENTICATED';
@@ -267,39 +269,52 @@ export function createAuthenticator(config: AuthConfig, source = 'auth'): Authen
 const requestPrincipals = new WeakMap<object, Principal>();
 
 /** The 401 answer to a request without a valid token. */
-function unauthenticated(Response: typeof globalThis.Response, hadToken: boolean): Response {
+function unauthenticated(hadToken: boolean): HttpReply {
   const message = hadToken ? 'The bearer token is not valid.' : 'A bearer token is required.';
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code: UNAUTHENTICATED } }] }), {
-    status: 401,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
+  return errorReply(401, [{ message, extensions: { code: UNAUTHENTICATED } }], {
+    'www-authenticate': 'Bearer',
   });
 }
 
+/** How an HTTP request authenticated: its principal, the answer refusing it, or no token needed. */
+export type HttpAuthentication = { readonly principal: Principal } | { readonly refusal: HttpReply } | null;
+
 /**
- * yoga plugin: authenticates every request before it is parsed; one without a valid token is
- * answered 401. The GraphiQL page itself (a browser's GET for HTML) needs no token when GraphiQL is
- * on: it runs nothing, and its operations carry the header a user sets in it.
+ * Authenticates an HTTP request from its `Authorization` header, for either transport. The GraphiQL
+ * page itself (a browser's GET for HTML) needs no token when GraphiQL is on (null): it runs nothing,
+ * and its operations carry the header a user sets in it.
  */
+export async function authenticateHttp(
+  authenticator: Authenticator,
+  options: { readonly graphiql: boolean },
+  request: RequestHead,
+): Promise<HttpAuthentication> {
+  const page = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+  if (options.graphiql && page) return null;
+  const token = bearerToken(request.headers.get('authorization'));
+  const principal = await authenticator.authenticate(token);
+  return principal ? { principal } : { refusal: unauthenticated(token !== null) };
+}
+
+/** yoga plugin: authenticates every request before it is parsed (see {@link authenticateHttp}). */
 export function useAuthentication(
   authenticator: Authenticator,
   options: { readonly graphiql: boolean },
 ): Plugin {
   return {
     async onRequest({ request, endResponse, fetchAPI }) {
-      const page = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-      if (options.graphiql && page) return;
-      const token = bearerToken(request.headers.get('authorization'));
-      const principal = await authenticator.authenticate(token);
-      if (principal) requestPrincipals.set(request, principal);
-      else endResponse(unauthenticated(fetchAPI.Response, token !== null));
+      const authentication = await authenticateHttp(authenticator, options, request);
+      if (authentication === null) return;
+      if ('principal' in authentication) requestPrincipals.set(request, authentication.principal);
+      else endResponse(toFetchResponse(fetchAPI.Response, authentication.refusal));
     },
   };
 }
 
 /**
  * yoga's context factory with auth on: the store as the operation's principal sees it. The principal
- * is the HTTP request's (see {@link useAuthentication}) or, on a websocket, the one `onConnect`
- * authenticated, passed in as `principal`.
+ * is the HTTP request's (see {@link useAuthentication}) or, on a websocket and on the lean HTTP path,
+ * the one authenticated before, passed in as `principal`.
  */
 export function authorizedContext(store: Store) {
   return (initial: { readonly request?: object; readonly principal?: Principal }): SchemaContext => {

@@ -1,45 +1,104 @@
 /**
- * The HTTP request body limit, as a yoga plugin that runs before the body is parsed. A body that
- * declares a larger `content-length` is refused without reading a byte of it; a body of unknown
- * length (chunked) is read up to the limit and refused as soon as it passes it. Either way the
- * answer is 413 with a GraphQL-shaped error, and the connection is closed rather than drained.
+ * The HTTP request body limit, for both transports: a yoga plugin that runs before the body is
+ * parsed, and a reader of `node:http` bodies for the lean path. A body that declares a larger
+ * `content-length` is refused without reading a byte of it; a body of unknown length (chunked) is
+ * read up to the limit and refused as soon as it passes it. Either way the answer is 413 with a
+ * GraphQL-shaped error, and the connection is closed rather than drained.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { errorReply, type HttpReply, toFetchResponse } from './http-reply.ts';
 
 /** The `extensions.code` of a request whose body is over the limit. */
 export const PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE';
 
-type FetchAPI = Parameters<NonNullable<Plugin['onRequest']>>[0]['fetchAPI'];
-
-function tooLarge(fetchAPI: FetchAPI, maxBytes: number): Response {
-  const error = {
-    message: `The request body is larger than the limit of ${maxBytes} bytes.`,
-    extensions: { code: PAYLOAD_TOO_LARGE, maxBodyBytes: maxBytes },
-  };
-  return new fetchAPI.Response(JSON.stringify({ errors: [error] }), {
-    status: 413,
-    headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' },
+/** The 413 answer; it closes the connection, so that the rest of the body is never read. */
+export function tooLargeReply(maxBytes: number): HttpReply {
+  const message = `The request body is larger than the limit of ${maxBytes} bytes.`;
+  return errorReply(413, [{ message, extensions: { code: PAYLOAD_TOO_LARGE, maxBodyBytes: maxBytes } }], {
+    connection: 'close',
   });
 }
 
-/** Reads a body of unknown length; null as soon as it is longer than `maxBytes`. */
-async function readUpTo(
+/** Whether a declared `content-length` is over the limit (node delivers exactly the declared length). */
+export function declaredTooLarge(contentLength: string | null, maxBytes: number): boolean {
+  return contentLength !== null && Number(contentLength) > maxBytes;
+}
+
+/** Collects the chunks of a body up to a limit. */
+export class BodyCollector {
+  readonly #maxBytes: number;
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Adds a chunk; false (and the chunk dropped) once the body is longer than the limit. */
+  add(chunk: Uint8Array): boolean {
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#maxBytes) return false;
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  /** The body so far, as one buffer. */
+  bytes(): Buffer<ArrayBuffer> {
+    const [only] = this.#chunks;
+    if (this.#chunks.length === 1 && only instanceof Buffer) return only as Buffer<ArrayBuffer>;
+    return Buffer.concat(this.#chunks, this.#size);
+  }
+}
+
+/** Reads a fetch body of unknown length; null as soon as it is longer than `maxBytes`. */
+async function readStreamUpTo(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<Buffer<ArrayBuffer> | null> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const collector = new BodyCollector(maxBytes);
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks, size);
-    size += value.byteLength;
-    if (size > maxBytes) {
+    if (done) return collector.bytes();
+    if (!collector.add(value)) {
       reader.releaseLock();
       return null;
     }
-    chunks.push(value);
   }
+}
+
+/**
+ * Reads the body of a node request; null as soon as it is longer than `maxBytes` (the rest is left
+ * unread: answer with {@link tooLargeReply}, which closes the connection). Rejects if the client
+ * goes away before the end.
+ */
+export function readNodeBody(
+  request: IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer<ArrayBuffer> | null> {
+  return new Promise((resolve, reject) => {
+    const collector = new BodyCollector(maxBytes);
+    const stop = () => {
+      request.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      if (collector.add(chunk)) return;
+      stop();
+      request.pause();
+      resolve(null);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(collector.bytes());
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () => onError(new Error('the client closed the request before its body ended'));
+    request.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** Answers 413 to a request whose body is longer than `maxBytes`. */
@@ -49,14 +108,14 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        // Node's parser delivers exactly the declared length, so the header is the body's size.
-        if (Number(declared) > maxBytes) endResponse(tooLarge(fetchAPI, maxBytes));
+        if (declaredTooLarge(declared, maxBytes))
+          endResponse(toFetchResponse(fetchAPI.Response, tooLargeReply(maxBytes)));
         return;
       }
       const { body } = request;
       if (body === null) return;
-      return readUpTo(body, maxBytes).then((bytes) => {
-        if (bytes === null) endResponse(tooLarge(fetchAPI, maxBytes));
+      return readStreamUpTo(body, maxBytes).then((bytes) => {
+        if (bytes === null) endResponse(toFetchResponse(fetchAPI.Response, tooLargeReply(maxBytes)));
         else {
           const { method, headers, signal } = request;
           setRequest(new fetchAPI.Request(request.url, { method, headers, signal, body: bytes }));

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Store, StoreError, type Watch } from '../store/index.ts';
-import type { OperationRecord } from './logging.ts';
+import type { OperationRecord } from './request-log.ts';
 
 /** Where metrics are served. */
 export const METRICS_PATH = '/metrics';
@@ -207,6 +207,17 @@ export function createMetrics(store: Store): ServerMetrics {
     registers,
   });
   const operationNames = new Set<string>();
+  /** Label children by transport, type, outcome and name (names last: only they may hold any character). */
+  const operationChildren = new Map<string, Histogram.Internal<string>>();
+  const operationLabel = (name: string): string => {
+    const label = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name) ? name : 'invalid';
+    if (operationNames.has(label)) return label;
+    if (operationNames.size < MAX_OPERATION_NAMES) {
+      operationNames.add(label);
+      return label;
+    }
+    return 'other';
+  };
 
   /** A watch that counts what it delivers and how it ends, listed while it is live. */
   function counted<T>(watch: Watch<T>): Watch<T> {
@@ -293,15 +304,16 @@ export function createMetrics(store: Store): ServerMetrics {
   return {
     store: instrumented,
     observeOperation(record) {
-      let name = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(record.name) ? record.name : 'invalid';
-      if (!operationNames.has(name)) {
-        if (operationNames.size < MAX_OPERATION_NAMES) operationNames.add(name);
-        else name = 'other';
+      const { transport, type, outcome } = record;
+      const key = `${transport}\0${type}\0${outcome}\0${record.name}`;
+      let child = operationChildren.get(key);
+      if (child === undefined) {
+        const operation = operationLabel(record.name);
+        child = operations.labels({ transport, type, operation, outcome });
+        // Only admitted names are cached, so that the cache stays as bounded as the label values.
+        if (operation === record.name) operationChildren.set(key, child);
       }
-      operations.observe(
-        { transport: record.transport, type: record.type, operation: name, outcome: record.outcome },
-        record.seconds,
-      );
+      child.observe(record.seconds);
     },
     slowConsumer(where) {
       slowConsumers.inc({ where });

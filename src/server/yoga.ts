@@ -7,8 +7,14 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, getNamedType, isIntrospectionType, type ValidationRule } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  type ExecutionResult,
+  GraphQLError,
+  getNamedType,
+  isIntrospectionType,
+  type ValidationRule,
+} from 'graphql';
+import { type CORSOptions, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import { type Authenticator, authorizedContext, useAuthentication } from './auth.ts';
@@ -68,19 +74,37 @@ const noIntrospection: ValidationRule = (context) => ({
  * An operation that fails before it produces any data (a subscription whose store watch refuses its
  * arguments) is a request error: 400 to clients accepting `application/graphql-response+json`, 200
  * to those accepting `application/json`. yoga would answer 500, taking its coded store errors (their
- * original error is not a GraphQLError) for unexpected ones.
+ * original error is not a GraphQLError) for unexpected ones. Returns `result` itself when it is not
+ * such a failure.
  */
+export function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
+  if ('data' in result || !result.errors?.length) return result;
+  if (!result.errors.every((error) => typeof error.extensions?.code === 'string')) return result;
+  const errors = result.errors.map((error) => {
+    (error.extensions as { http?: unknown }).http ??= { status: 400, spec: true };
+    return error;
+  });
+  return { ...result, errors };
+}
+
+/** {@link withRequestErrorStatus} as yoga's hook. */
 const requestErrorStatus: Plugin = {
   onExecutionResult({ result, setResult }) {
-    if (!result || Symbol.asyncIterator in result || 'data' in result || !result.errors?.length) return;
-    if (!result.errors.every((error) => typeof error.extensions?.code === 'string')) return;
-    const errors = result.errors.map((error) => {
-      error.extensions.http ??= { status: 400, spec: true };
-      return error;
-    });
-    setResult({ ...result, errors });
+    if (!result || Symbol.asyncIterator in result) return;
+    const next = withRequestErrorStatus(result);
+    if (next !== result) setResult(next);
   },
 };
+
+/** The CSRF prevention plugin: yoga's, requiring {@link CSRF_HEADER}. */
+export function csrfPrevention(): Plugin {
+  return useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+}
+
+/** yoga's CORS options for the allowed origins: none (no CORS headers at all) when the list is empty. */
+export function corsOptions(origins: readonly string[]): CORSOptions {
+  return origins.length === 0 ? false : { origin: [...origins] };
+}
 
 function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
   const plugins: Plugin[] = [];
@@ -88,7 +112,7 @@ function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
     plugins.push(blockFieldSuggestionsPlugin());
   }
-  if (options.csrfPrevention) plugins.push(useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }));
+  if (options.csrfPrevention) plugins.push(csrfPrevention());
   return plugins;
 }
 
@@ -103,7 +127,9 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     landingPage: false,
     logging: options.logging,
     // Same-origin pages need no CORS; without it a cross-site page's preflight fails.
-    cors: options.corsOrigins.length === 0 ? false : { origin: [...options.corsOrigins] },
+    cors: corsOptions(options.corsOrigins),
+    // The body limit's plugin answers first; yoga's own limit is the same, so it never differs.
+    maxRequestBodySize: options.limits.maxBodyBytes,
     plugins: [
       ...(options.firstPlugins ?? []),
       ...(options.auth ? [useAuthentication(options.auth, options)] : []),

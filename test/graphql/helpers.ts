@@ -2,9 +2,11 @@
  * End-to-end helpers: a real server on a free port over an in-memory store, an HTTP client (fetch) and
  * a websocket client (graphql-ws over `ws`).
  */
+import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type DocumentNode, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import { type App, type AppConfig, createApp } from '../../src/server/index.ts';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.ts';
@@ -227,4 +229,19 @@ export async function eventually(condition: () => boolean, timeoutMs = 5000): Pr
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A JSON log line as pino writes it. */
+export type LogLine = Record<string, unknown> & { msg: string; level: number };
+
+/** A pino logger at `info` whose lines are kept, decoded, in `lines`. */
+export function capturingLogger() {
+  const lines: LogLine[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
 }

@@ -2,13 +2,12 @@
  * `/metrics` (Prometheus text) and the structured request log, over a real server.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { UsageError } from '../../src/cli/command.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import {
+  capturingLogger,
   eventually,
   instrument,
   podRef,
@@ -16,20 +15,6 @@ import {
   subscribe,
   type TestServer,
 } from '../graphql/helpers.ts';
-
-type LogLine = Record<string, unknown> & { msg: string; level: number };
-
-/** A pino logger whose lines are kept in `lines`. */
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 async function scrape(
   server: TestServer,
@@ -173,7 +158,7 @@ describe('request log', () => {
     await response.json();
     const generated = await post(server, GET, { ref: { version: 'v1', kind: 'Pod', name: '' } });
     const id = generated.headers.get('x-request-id') ?? '';
-    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.match(id, /^[0-9a-f]{12}-[0-9a-z]+$/, 'a per-process prefix and a counter');
     await generated.json();
     // An id that could forge log content is replaced.
     const forged = await post(server, GET, { ref: podRef('logged') }, { 'x-request-id': 'a"b\\n{}' });
@@ -196,6 +181,7 @@ describe('request log', () => {
         operationType: 'mutation',
         outcome: 'ok',
         durationMs: 0,
+        handler: 'lean',
         method: 'POST',
         status: 200,
       },
