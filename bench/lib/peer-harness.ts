@@ -139,7 +139,7 @@ export async function loadHarness(
     try {
       harness.ensurePostgres(log);
     } catch (error) {
-      return { skip: `PostgreSQL is not installed (${error instanceof Error ? error.message : error})` };
+      return { skip: `no PostgreSQL: ${error instanceof Error ? error.message : error}` };
     }
   }
   installHarness(copy, log);
