@@ -24,8 +24,9 @@ export interface PeerWorkload {
   readonly size: Record<string, number>;
 }
 
-/** Connections of the read workloads and of the write workload. */
+/** Connections of the read workloads. */
 export const READ_CONNECTIONS = 10;
+/** Connections of the write workload. */
 export const WRITE_CONNECTIONS = 50;
 /** Rates the store should reach, as multiples of the peer's. */
 const READ_TARGET = 2;
