@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out FILE] [--profile DIR] [--only get,list,...]`: runs every case, each
+ * `npm run bench [-- --quick | --smoke] [--out FILE] [--profile DIR] [--only get,list,...] [--peer-dumps kind,...]`: runs every case, each
  * store path beside its raw-LMDB baseline in alternating rounds of one process, prints one line per
  * comparison (`name: store X/s, baseline Y/s, ratio R (target T)`) and writes every figure as JSON
  * (default `bench/results/latest.json`). Progress goes to stderr. Exits 1 when a case fails to run;
@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CASES } from './cases/index.ts';
+import { DEFAULT_PEER_DUMPS } from './cases/peer.ts';
 import type { BenchContext } from './lib/context.ts';
 import { type ClusterFixture, clusterFixture } from './lib/fixtures.ts';
 import { MODES, type ModeName } from './lib/modes.ts';
@@ -23,7 +24,7 @@ import {
 import { LoadGenerator } from './load/generator.ts';
 import { type Endpoint, startYogaBaseline } from './load/servers.ts';
 
-const USAGE = `usage: npm run bench -- [--quick | --smoke] [--out FILE] [--profile DIR] [--only ${CASES.map((c) => c.id).join(',')}]`;
+const USAGE = `usage: npm run bench -- [--quick | --smoke] [--out FILE] [--profile DIR] [--only ${CASES.map((c) => c.id).join(',')}] [--peer-dumps openshift-metal,kind]`;
 
 /** Parsed command line. */
 export interface BenchArgs {
@@ -32,6 +33,8 @@ export interface BenchArgs {
   readonly only: readonly string[] | null;
   /** Where to write CPU profiles of the store's side of each case, or null. */
   readonly profile: string | null;
+  /** Dumps of `../shared/k8s/` the peer case compares on. */
+  readonly peerDumps: readonly string[];
 }
 
 /** Parses the command line (throws a usage error on anything unknown). */
@@ -44,6 +47,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       out: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'string' },
+      'peer-dumps': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -62,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     out: values.out ?? fileURLToPath(new URL('./results/latest.json', import.meta.url)),
     only,
     profile: values.profile ?? null,
+    peerDumps: values['peer-dumps']?.split(',').map((dump) => dump.trim()) ?? DEFAULT_PEER_DUMPS,
   };
 }
 
@@ -99,6 +104,7 @@ export async function runBench(args: BenchArgs): Promise<Report> {
       return shared.yoga;
     },
     profiled: createProfiler(args.profile),
+    peerDumps: args.peerDumps,
     log,
   };
   const errors: Report['errors'] = [];

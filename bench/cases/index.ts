@@ -5,13 +5,17 @@ import { httpDescendantsCase, httpListCase, httpListDataCase } from './http-list
 import { httpGetCase } from './http-reads.ts';
 import { httpWriteCase } from './http-writes.ts';
 import { importCase } from './import.ts';
+import { peerCase } from './peer.ts';
 import { listCase, pointGetCase } from './reads.ts';
 import { relationshipsCase } from './relationships.ts';
 import { scaleCase } from './scale.ts';
 import { traverseCase } from './traverse.ts';
 import { writeCase } from './writes.ts';
 
-/** The cases: reads on the shared cluster first, then the cases that make their own stores. */
+/**
+ * The cases: reads on the shared cluster first, then the cases that make their own stores, last the
+ * comparison with PostgreSQL + PostGraphile (skipped where the peer cannot run).
+ */
 export const CASES: readonly BenchCase[] = [
   pointGetCase,
   listCase,
@@ -26,4 +30,5 @@ export const CASES: readonly BenchCase[] = [
   fanoutCase,
   importCase,
   scaleCase,
+  peerCase,
 ];

@@ -19,6 +19,8 @@ export interface BenchContext {
   yogaBaseline(): Promise<Endpoint>;
   /** Runs the store's side of a run, under the CPU profiler when `--profile` was given. */
   readonly profiled: Profiler;
+  /** Dumps of `../shared/k8s/` the peer case compares on (`--peer-dumps`). */
+  readonly peerDumps: readonly string[];
   /** Progress messages (to stderr, so stdout carries only result lines). */
   log(message: string): void;
 }
