@@ -1,16 +1,17 @@
 /**
- * Cases 1 and 2: point reads and listings of one type. The baseline reads the same rows of the same
- * files with plain `db.get` / `db.getRange`, decoding each value (msgpack with shared structures).
+ * Cases 1 and 2: point reads and listings of one type, of resource metadata (`{ data: false }`, what
+ * a GraphQL read of anything but `data` does). The baseline reads the same rows of the same files
+ * with plain `db.get` / `db.getRange`, decoding each metadata record (msgpack with shared structures).
  */
-import { prefixEnd, refKey, typePrefix } from '../../src/store/keys.ts';
-import type { Resource } from '../../src/store/types.ts';
+import { refKey, typePrefix } from '../../src/store/keys.ts';
+import type { MetadataOnly } from '../../src/store/types.ts';
 import type { BenchCase, BenchContext } from '../lib/context.ts';
 import { countOf, sampleOf } from '../lib/fixtures.ts';
 import { runRounds } from '../lib/measure.ts';
-import type { RawDatabases, Row } from '../lib/raw.ts';
+import { type RawDatabases, type Row, scanMetadata } from '../lib/raw.ts';
 import { type CaseResult, resultOf } from '../lib/report.ts';
 
-/** Case 1: `store.get(ref)` against `db.get(key)` of the same refs (a mix of every kind). */
+/** Case 1: `store.get(ref, { data: false })` against `db.get(key)` of the same refs (a mix of every kind). */
 export const pointGetCase: BenchCase = {
   id: 'get',
   async run(context: BenchContext): Promise<CaseResult[]> {
@@ -23,7 +24,7 @@ export const pointGetCase: BenchCase = {
       {
         store: {
           run() {
-            for (const ref of refs) sink += (store.get(ref) as Resource).version;
+            for (const ref of refs) sink += store.get(ref, METADATA)!.version;
             return refs.length;
           },
         },
@@ -54,13 +55,12 @@ export const pointGetCase: BenchCase = {
   },
 };
 
-/** The list baseline: the first `limit` Pods scanned with their values, decoded into an array. */
+/** What the store's side of these cases reads of each resource. */
+const METADATA: MetadataOnly = { data: false };
+
+/** The list baseline: the first `limit` Pods scanned, each metadata record decoded with its namespace and name. */
 export function scanPods(raw: RawDatabases, limit: number): number {
-  const prefix = typePrefix('', 'v1', 'Pod');
-  const rows: Row[] = [];
-  for (const { value } of raw.resources.getRange({ start: prefix, end: prefixEnd(prefix), limit })) {
-    rows.push(value);
-  }
+  const rows = scanMetadata(raw, typePrefix('', 'v1', 'Pod'), limit);
   if (rows.length !== limit) throw new Error(`scanned ${rows.length} of ${limit} Pods`);
   return rows.length;
 }
@@ -78,7 +78,7 @@ export const listCase: BenchCase = {
       {
         store: {
           run() {
-            const page = store.list({ type: { group: '', version: 'v1', kind: 'Pod' }, limit });
+            const page = store.list({ type: { group: '', version: 'v1', kind: 'Pod' }, limit }, METADATA);
             if (page.items.length !== limit) throw new Error(`listed ${page.items.length} of ${limit} Pods`);
             return page.items.length;
           },
@@ -94,7 +94,8 @@ export const listCase: BenchCase = {
           name: `list ${limit} Pods`,
           unit: 'resources',
           target: 0.33,
-          baselineIs: 'getRange over the type prefix with values, collected into an array',
+          baselineIs:
+            'getRange over the type prefix, each metadata record decoded with namespace and name from the key',
           size: { limit, pods },
         },
         rates.store,

@@ -8,14 +8,9 @@
  */
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
-import type {
-  Relationship,
-  RelationshipPattern,
-  ResourceMetadata,
-  ResourceRef,
-  Store,
-} from '../store/index.ts';
+import type { Relationship, RelationshipPattern, ResourceRef, Store } from '../store/index.ts';
 import type { SchemaContext } from './context.ts';
+import { exposedAll, type SchemaResource } from './exposed.ts';
 
 /** Which edges of a resource to follow. */
 export type Direction = 'OUTGOING' | 'INCOMING' | 'BOTH';
@@ -30,7 +25,7 @@ export interface EdgeQuery {
 /** The loaders of one execution. */
 export interface Loaders {
   /** Current state of a resource by ref (its metadata: `data` is read when selected); null when not stored. */
-  readonly resource: DataLoader<ResourceRef, ResourceMetadata | null, string>;
+  readonly resource: DataLoader<ResourceRef, SchemaResource | null, string>;
   /** Edges of a resource, at most `limit` of them (every one when `limit` is undefined). */
   edges(limit: number | undefined): DataLoader<EdgeQuery, Relationship[], string>;
 }
@@ -68,7 +63,7 @@ function loadEdges(store: Store, queries: readonly EdgeQuery[], limit: number | 
 export function createLoaders(store: Store): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
-    resource: new DataLoader((refs) => Promise.resolve(store.getMany(refs, { data: false })), {
+    resource: new DataLoader((refs) => Promise.resolve(exposedAll(store.getMany(refs, { data: false }))), {
       cacheKeyFn: refKey,
     }),
     edges(limit) {

@@ -4,6 +4,7 @@
  */
 import type { ResourceEvent } from '../store/index.ts';
 import { builder } from './builder.ts';
+import { exposed } from './exposed.ts';
 import { TypeFilterType } from './inputs.ts';
 import { ResourceType } from './resource.ts';
 import { deliveriesOf, eventOf } from './streams.ts';
@@ -31,13 +32,13 @@ const ResourceEventObject = builder.objectRef<ResourceEvent>('ResourceEvent').im
       type: ResourceType,
       nullable: true,
       description: 'The new state; for DELETED the final state. Null for SYNCED.',
-      resolve: (event) => event.resource,
+      resolve: (event) => exposed(event.resource),
     }),
     previous: t.field({
       type: ResourceType,
       nullable: true,
       description: 'The state before the change (UPDATED, DELETED).',
-      resolve: (event) => event.previous,
+      resolve: (event) => exposed(event.previous),
     }),
   }),
 });

@@ -4,6 +4,7 @@
  */
 import type { DeleteResult } from '../store/index.ts';
 import { builder } from './builder.ts';
+import { exposed, exposedAll, type SchemaResource } from './exposed.ts';
 import {
   ResourceInputType,
   ResourcePatchType,
@@ -38,7 +39,7 @@ export const DeleteResultType = builder.objectRef<DeleteResult>('DeleteResult').
       description:
         'The resource asked for, then the dependents deleted with it in the order they were deleted. ' +
         'Final states, with `deletedAt` set; for a dry run, the current states.',
-      resolve: (result) => [result.deleted, ...result.dependents],
+      resolve: (result) => exposedAll([result.deleted, ...result.dependents]) as SchemaResource[],
     }),
     removedRelationships: t.int({
       description: 'Relationships removed with the deleted resources (that would be, for a dry run).',
@@ -58,7 +59,8 @@ builder.mutationFields((t) => ({
     type: ResourceType,
     description: 'Creates a resource; ALREADY_EXISTS if its ref (or uid) is taken.',
     args: { input: t.arg({ type: ResourceInputType, required: true }) },
-    resolve: async (_root, { input }, context) => (await context.store.add(toResourceInput(input))).resource,
+    resolve: async (_root, { input }, context) =>
+      exposed((await context.store.add(toResourceInput(input))).resource),
   }),
   updateResource: t.field({
     type: ResourceType,
@@ -68,7 +70,7 @@ builder.mutationFields((t) => ({
       expectedVersion: t.arg.int({ required: true }),
     },
     resolve: async (_root, { input, expectedVersion }, context) =>
-      (await context.store.update(toResourceInput(input), expectedVersion)).resource,
+      exposed((await context.store.update(toResourceInput(input), expectedVersion)).resource),
   }),
   applyResource: t.field({
     type: ResourceType,
@@ -79,7 +81,7 @@ builder.mutationFields((t) => ({
       expectedVersion: t.arg.int(),
     },
     resolve: async (_root, { input, expectedVersion }, context) =>
-      (await context.store.apply(toResourceInput(input), expectedVersion)).resource,
+      exposed((await context.store.apply(toResourceInput(input), expectedVersion)).resource),
   }),
   patchResource: t.field({
     type: ResourceType,
@@ -92,7 +94,7 @@ builder.mutationFields((t) => ({
       expectedVersion: t.arg.int(),
     },
     resolve: async (_root, { ref, patch, expectedVersion }, context) =>
-      (await context.store.patch(ref, toResourcePatch(patch), expectedVersion)).resource,
+      exposed((await context.store.patch(ref, toResourcePatch(patch), expectedVersion)).resource),
   }),
   deleteResource: t.field({
     type: DeleteResultType,

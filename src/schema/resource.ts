@@ -1,15 +1,13 @@
 /**
  * Resources: the `Resource` node, `ResourceRef`, and the queries that read resources.
  */
-import type { JsonValue, MetadataOnly, ResourceMetadata, ResourceRef, TypeCount } from '../store/index.ts';
+import type { JsonValue, MetadataOnly, TypeCount } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import { exposed, exposedAll, type RefShape, type SchemaResource } from './exposed.ts';
 import { ResourceRefInputType, TypeFilterType } from './inputs.ts';
 import { loadersOf } from './loaders.ts';
 import { RawJson } from './raw-json.ts';
-
-/** A ref as shown to clients: `uid` is known for a stored resource and looked up for a bare ref. */
-export type RefShape = ResourceRef & { readonly uid?: string | null };
 
 /** `type ResourceRef`. */
 export const ResourceRefType = builder.objectRef<RefShape>('ResourceRef').implement({
@@ -42,14 +40,14 @@ export const METADATA: MetadataOnly = { data: false };
  * `type Resource implements Node`. Its global ID encodes its uid. Resources come from reads (metadata
  * alone) and from writes and events (whole).
  */
-export const ResourceType = builder.objectRef<ResourceMetadata>('Resource');
+export const ResourceType = builder.objectRef<SchemaResource>('Resource');
 
 builder.node(ResourceType, {
   description: 'A stored resource.',
   id: { resolve: (resource) => resource.uid },
-  loadOne: (uid, context) => context.store.getByUid(uid, METADATA),
+  loadOne: (uid, context) => exposed(context.store.getByUid(uid, METADATA)),
   fields: (t) => ({
-    ref: t.field({ type: ResourceRefType, resolve: (resource) => ({ ...resource.ref, uid: resource.uid }) }),
+    ref: t.expose('ref', { type: ResourceRefType }),
     uid: t.exposeString('uid'),
     labels: t.expose('labels', { type: 'JSONObject' }),
     label: t.string({
@@ -114,13 +112,13 @@ builder.queryFields((t) => ({
     type: ResourceType,
     nullable: true,
     args: { ref: t.arg({ type: ResourceRefInputType, required: true }) },
-    resolve: (_root, { ref }, context) => context.store.get(ref, METADATA),
+    resolve: (_root, { ref }, context) => exposed(context.store.get(ref, METADATA)),
   }),
   resourceByUid: t.field({
     type: ResourceType,
     nullable: true,
     args: { uid: t.arg.string({ required: true }) },
-    resolve: (_root, { uid }, context) => context.store.getByUid(uid, METADATA),
+    resolve: (_root, { uid }, context) => exposed(context.store.getByUid(uid, METADATA)),
   }),
   resources: t.field({
     type: ResourceConnectionType,
@@ -132,13 +130,17 @@ builder.queryFields((t) => ({
       first: t.arg.int(),
       after: t.arg.string(),
     },
-    resolve: (_root, args, context): ConnectionResult<ResourceMetadata> => {
+    resolve: (_root, args, context): ConnectionResult<SchemaResource> => {
       const filter = { type: args.type, namespace: args.namespace, labelSelector: args.labelSelector };
       const page = context.store.list(
         { ...filter, limit: pageLimit(args.first), after: args.after },
         METADATA,
       );
-      return connectionFromPage(page, args.after, () => context.store.count(filter));
+      return connectionFromPage(
+        { ...page, items: exposedAll(page.items) as SchemaResource[] },
+        args.after,
+        () => context.store.count(filter),
+      );
     },
   }),
   types: t.field({

@@ -4,6 +4,7 @@
  */
 import { invariant, type Operation, type OperationResult, type TransactionResult } from '../store/index.ts';
 import { builder } from './builder.ts';
+import { exposed, exposedAll, type SchemaResource } from './exposed.ts';
 import {
   RelationshipInputType,
   ResourceInputType,
@@ -96,7 +97,7 @@ type Unlinked = Extract<OperationResult, { op: 'deleteRelationship' }>;
 const ResourceWrittenType = builder.objectRef<Written>('ResourceWritten').implement({
   description: 'The result of an add, update, apply or patch.',
   fields: (t) => ({
-    resource: t.field({ type: ResourceType, resolve: (result) => result.resource }),
+    resource: t.field({ type: ResourceType, resolve: (result) => exposed(result.resource) }),
     changed: t.exposeBoolean('changed', { description: 'False when the write changed nothing.' }),
   }),
 });
@@ -107,12 +108,12 @@ const ResourceDeletedType = builder.objectRef<Deleted>('ResourceDeleted').implem
     resource: t.field({
       type: ResourceType,
       description: 'The final state, with `deletedAt` set.',
-      resolve: (result) => result.deleted,
+      resolve: (result) => exposed(result.deleted),
     }),
     dependents: t.field({
       type: [ResourceType],
       description: 'Dependents deleted with it (BACKGROUND, FOREGROUND), in the order they were deleted.',
-      resolve: (result) => result.dependents,
+      resolve: (result) => exposedAll(result.dependents) as SchemaResource[],
     }),
     removedRelationships: t.exposeInt('removedRelationships', {
       description: 'Relationships removed with the deleted resources.',

@@ -20,6 +20,7 @@ import {
 } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import type { SchemaResource } from './exposed.ts';
 import { ResourceRefInputType } from './inputs.ts';
 import { type Loaders, loadersOf } from './loaders.ts';
 import { DirectionType, RelationshipType } from './relationship.ts';
@@ -28,29 +29,35 @@ import { METADATA, ResourceRefType, ResourceType } from './resource.ts';
 /** The `maxDepth` a walk uses when a client gives none (the server may cap it lower). */
 const DEFAULT_MAX_DEPTH = 10;
 
+/** A step as the schema hands it to GraphQL: its ref and its resource's carry the uid (exposed.ts). */
+type SchemaStep = Omit<TraversalStep<SchemaResource>, 'ref'> & { readonly ref: SchemaResource['ref'] };
+
+/** A step of the store's, with one ref that knows the uid for the step and its resource. */
+function exposedStep(step: TraversalStep<ResourceMetadata>): SchemaStep {
+  const { group, version, kind, namespace, name } = step.ref;
+  const { resource } = step;
+  const ref = { group, version, kind, namespace, name, uid: resource?.uid ?? null };
+  if (resource) (resource as { ref: ResourceRef }).ref = ref;
+  return { ref, resource: resource as SchemaResource | null, depth: step.depth, via: step.via };
+}
+
 /** `type TraversalStep`: one resource reached by a walk. */
-export const TraversalStepType = builder
-  .objectRef<TraversalStep<ResourceMetadata>>('TraversalStep')
-  .implement({
-    description: 'A resource reached by a traversal, with how far away it is and the edge that reached it.',
-    fields: (t) => ({
-      ref: t.field({
-        type: ResourceRefType,
-        description: 'Set even when the resource is not stored.',
-        resolve: (step) => ({ ...step.ref, uid: step.resource?.uid ?? null }),
-      }),
-      resource: t.expose('resource', {
-        type: ResourceType,
-        nullable: true,
-        description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
-      }),
-      depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
-      via: t.expose('via', {
-        type: RelationshipType,
-        description: 'The relationship that first reached this resource.',
-      }),
+export const TraversalStepType = builder.objectRef<SchemaStep>('TraversalStep').implement({
+  description: 'A resource reached by a traversal, with how far away it is and the edge that reached it.',
+  fields: (t) => ({
+    ref: t.expose('ref', { type: ResourceRefType, description: 'Set even when the resource is not stored.' }),
+    resource: t.expose('resource', {
+      type: ResourceType,
+      nullable: true,
+      description: 'Null for a dangling ref: an edge names it, but no such resource is stored.',
     }),
-  });
+    depth: t.exposeInt('depth', { description: 'Hops from the start: 1 for its direct neighbours.' }),
+    via: t.expose('via', {
+      type: RelationshipType,
+      description: 'The relationship that first reached this resource.',
+    }),
+  }),
+});
 
 /** `type TraversalConnection`. It has no `totalCount`: counting would walk the whole graph. */
 export const TraversalConnectionType = builder.connectionObject(
@@ -74,7 +81,7 @@ function uncounted(): never {
 }
 
 /** Seeds the execution's resource loader with what a page already read, so `via` ends cost nothing. */
-function primeResources(loaders: Loaders, steps: readonly TraversalStep<ResourceMetadata>[]): void {
+function primeResources(loaders: Loaders, steps: readonly SchemaStep[]): void {
   for (const step of steps) loaders.resource.prime(step.ref, step.resource);
 }
 
@@ -94,7 +101,7 @@ function traversalPage(
   loaders: Loaders,
   start: ResourceRef,
   args: WalkArgs,
-): ConnectionResult<TraversalStep<ResourceMetadata>> {
+): ConnectionResult<SchemaStep> {
   const options: TraverseOptions = {
     direction: args.direction,
     predicates: args.predicates,
@@ -103,7 +110,8 @@ function traversalPage(
     limit: pageLimit(args.first),
     after: args.after,
   };
-  const page = store.traverse(start, options, METADATA);
+  const found = store.traverse(start, options, METADATA);
+  const page = { ...found, items: found.items.map(exposedStep) };
   primeResources(loaders, page.items);
   return connectionFromPage(page, args.after, uncounted);
 }
@@ -113,11 +121,11 @@ async function ownershipNeighbours(
   loaders: Loaders,
   ref: ResourceRef,
   direction: 'INCOMING' | 'OUTGOING',
-): Promise<ResourceMetadata[]> {
+): Promise<SchemaResource[]> {
   const edges = await loaders.edges(undefined).load({ ref, direction, predicateType: OWNER_REFERENCE });
   const ends = edges.map((edge: Relationship) => (direction === 'INCOMING' ? edge.subject : edge.object));
   const resources = await Promise.all(ends.map((end) => loaders.resource.load(end)));
-  return resources.filter((resource): resource is ResourceMetadata => resource !== null);
+  return resources.filter((resource): resource is SchemaResource => resource !== null);
 }
 
 builder.objectFields(ResourceType, (t) => {

@@ -9,7 +9,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { type App, type AppConfig, createApp } from '../../src/server/index.ts';
-import { openStore, type Store, type StoreOptions } from '../../src/store/index.ts';
+import { openStore, type ReadOptions, type Store, type StoreOptions } from '../../src/store/index.ts';
 
 /** A GraphQL error as it arrives over the wire. */
 export interface WireError {
@@ -210,13 +210,13 @@ export function countingReads(store: Store): { store: Store; calls: ReadCounts }
       calls.relationships++;
       return store.relationships(pattern, page);
     },
-    getMany: (refs) => {
+    getMany: (refs, read?: ReadOptions) => {
       calls.getMany++;
-      return store.getMany(refs);
+      return store.getMany(refs, read);
     },
-    get: (ref) => {
+    get: (ref, read?: ReadOptions) => {
       calls.get++;
-      return store.get(ref);
+      return store.get(ref, read);
     },
   });
   return { store: counted, calls };

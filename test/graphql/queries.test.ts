@@ -30,6 +30,105 @@ describe('queries', () => {
   });
   after(() => server.close());
 
+  it("should show a resource's uid in its ref from reads, walks, writes, deletes and events", async () => {
+    const own = await startServer();
+    try {
+      const owner = {
+        group: 'apps',
+        version: 'v1',
+        kind: 'ReplicaSet',
+        namespace: 'default',
+        name: 'rs-uid',
+      };
+      await own.store.add({ ref: owner, uid: 'rs-uid-1' });
+      await own.store.add({ ref: podRef('owned-uid'), uid: 'pod-uid-1' });
+      const edge = {
+        subject: owner,
+        predicate: {
+          type: 'OwnerReference',
+          data: { kind: 'ReplicaSet', name: 'rs-uid', uid: 'rs-uid-1', controller: true },
+        },
+        object: podRef('owned-uid'),
+      };
+      await own.store.addRelationships([
+        edge,
+        { ...edge, object: podRef('dangling-uid'), predicate: { type: 'Calls' } },
+      ]);
+      const read = await own.request<
+        { resources: { edges: { node: { uid: string; ref: { uid: string } } }[] } },
+        unknown
+      >(`{ resources(type: { kind: "ReplicaSet" }) { edges { node { uid ref { uid name } } } } }`);
+      assert.deepEqual(
+        read.data?.resources.edges.map((e) => e.node.ref.uid),
+        ['rs-uid-1'],
+      );
+      const walk = await own.request<
+        {
+          resource: {
+            traverse: {
+              edges: {
+                node: {
+                  ref: { name: string; uid: string | null };
+                  resource: { ref: { uid: string } } | null;
+                };
+              }[];
+            };
+          };
+        },
+        unknown
+      >(
+        `query($ref: ResourceRefInput!) { resource(ref: $ref) { traverse { edges { node { ref { name uid } resource { ref { uid } } } } } } }`,
+        { ref: owner },
+      );
+      assert.deepEqual(
+        walk.data?.resource.traverse.edges.map((e) => [
+          e.node.ref.name,
+          e.node.ref.uid,
+          e.node.resource?.ref.uid ?? null,
+        ]),
+        [
+          ['owned-uid', 'pod-uid-1', 'pod-uid-1'],
+          ['dangling-uid', null, null],
+        ],
+      );
+      const events = own.connect();
+      const seen: unknown[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        events.subscribe(
+          {
+            query:
+              'subscription { resourceEvents(type: { kind: "Pod" }) { type resource { ref { name uid } } } }',
+          },
+          {
+            next: (value) => {
+              seen.push(value.data);
+              resolve();
+            },
+            error: reject,
+            complete: () => {},
+          },
+        );
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const deleted = await own.request<{ deleteResource: { deleted: { ref: { uid: string } }[] } }, unknown>(
+        `mutation($ref: ResourceRefInput!) { deleteResource(ref: $ref) { deleted { ref { uid } } } }`,
+        {
+          ref: podRef('owned-uid'),
+        },
+      );
+      assert.deepEqual(
+        deleted.data?.deleteResource.deleted.map((r) => r.ref.uid),
+        ['pod-uid-1'],
+      );
+      await done;
+      assert.deepEqual(seen, [
+        { resourceEvents: { type: 'DELETED', resource: { ref: { name: 'owned-uid', uid: 'pod-uid-1' } } } },
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('should read a resource by ref with every field', async () => {
     const { resource } = await server.data(GetResourceDocument, { ref: podRef('web-3') });
     const stored = server.store.get(podRef('web-3'));
