@@ -114,8 +114,7 @@ export function scanWhole(
 ): (MetadataRow & { data: unknown })[] {
   const rows: (MetadataRow & { data: unknown })[] = [];
   for (const { key, value } of raw.resources.getRange({ start: prefix, end: prefixEnd(prefix), limit })) {
-    const payload =
-      value.dataBytes > 0 ? raw.payloads.getBinaryFast(payloadKey(key, value.revision)) : undefined;
+    const payload = raw.payloads.getBinaryFast(payloadKey(key, value.revision));
     rows.push({
       ...namespaceAndName(key),
       record: value,

@@ -32,7 +32,8 @@ export interface Loaders {
 
 /** A stable key for a ref. */
 export function refKey(ref: ResourceRef): string {
-  return JSON.stringify([ref.group, ref.version, ref.kind, ref.namespace, ref.name]);
+  // The parts never hold a NUL (input validation refuses control characters).
+  return `${ref.group}\0${ref.version}\0${ref.kind}\0${ref.namespace}\0${ref.name}`;
 }
 
 function edgeKey(query: EdgeQuery): string {

@@ -80,11 +80,6 @@ function uncounted(): never {
   invariant(false, 'TraversalConnection has no totalCount');
 }
 
-/** Seeds the execution's resource loader with what a page already read, so `via` ends cost nothing. */
-function primeResources(loaders: Loaders, steps: readonly SchemaStep[]): void {
-  for (const step of steps) loaders.resource.prime(step.ref, step.resource);
-}
-
 /** Paging arguments and the walk's options, as a client sends them. */
 interface WalkArgs {
   readonly direction?: Direction | null | undefined;
@@ -96,12 +91,7 @@ interface WalkArgs {
 }
 
 /** One page of a walk from `start`, as a connection. */
-function traversalPage(
-  store: Store,
-  loaders: Loaders,
-  start: ResourceRef,
-  args: WalkArgs,
-): ConnectionResult<SchemaStep> {
+function traversalPage(store: Store, start: ResourceRef, args: WalkArgs): ConnectionResult<SchemaStep> {
   const options: TraverseOptions = {
     direction: args.direction,
     predicates: args.predicates,
@@ -111,9 +101,7 @@ function traversalPage(
     after: args.after,
   };
   const found = store.traverse(start, options, METADATA);
-  const page = { ...found, items: found.items.map(exposedStep) };
-  primeResources(loaders, page.items);
-  return connectionFromPage(page, args.after, uncounted);
+  return connectionFromPage({ ...found, items: found.items.map(exposedStep) }, args.after, uncounted);
 }
 
 /** The stored resources at the other end of a resource's OwnerReference edges, one hop away. */
@@ -143,8 +131,8 @@ builder.objectFields(ResourceType, (t) => {
       type: TraversalConnectionType,
       description,
       args: { kinds: kindsArg(), maxDepth: maxDepthArg(), first: t.arg.int(), after: t.arg.string() },
-      resolve: (resource, args, context, info) =>
-        traversalPage(context.store, loadersOf(context, info), resource.ref, {
+      resolve: (resource, args, context) =>
+        traversalPage(context.store, resource.ref, {
           ...args,
           direction,
           predicates: [OWNER_REFERENCE],
@@ -166,8 +154,7 @@ builder.objectFields(ResourceType, (t) => {
         first: t.arg.int(),
         after: t.arg.string(),
       },
-      resolve: (resource, args, context, info) =>
-        traversalPage(context.store, loadersOf(context, info), resource.ref, args),
+      resolve: (resource, args, context) => traversalPage(context.store, resource.ref, args),
     }),
     owners: t.field({
       type: [ResourceType],

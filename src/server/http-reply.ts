@@ -45,8 +45,10 @@ export function sendReply(
   reply: HttpReply,
   extra: Readonly<Record<string, string>> | null = null,
 ): void {
+  // Encoded once: measuring the string's UTF-8 length and then writing it would walk it twice.
+  const body = Buffer.from(reply.body);
   const headers: Record<string, string | number> = { ...reply.headers, ...extra };
-  headers['content-length'] = Buffer.byteLength(reply.body);
+  headers['content-length'] = body.length;
   response.writeHead(reply.status, headers);
-  response.end(reply.body);
+  response.end(body);
 }

@@ -83,10 +83,14 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
   const reached: Reached[] = [];
   let counted = 0;
   let frontier: { id: number; index: number }[] = [{ id: startId, index: -1 }];
+  const enough = options.enough ?? Number.POSITIVE_INFINITY;
   for (let depth = 1; depth <= options.maxDepth && frontier.length > 0; depth++) {
     const next: { id: number; index: number }[] = [];
     for (const { id, index } of frontier) {
-      for (const { neighbour, via } of neighbours(view, id, options.direction, predicateIds)) {
+      const { outgoing, incoming } = neighbours(view, id, options.direction, predicateIds);
+      for (let i = 0; i < outgoing.length + incoming.length; i++) {
+        const via = i < outgoing.length ? outgoing[i]! : incoming[i - outgoing.length]!;
+        const neighbour = i < outgoing.length ? via.ids.o : via.ids.s;
         if (seen.has(neighbour)) continue;
         seen.add(neighbour);
         reached.push({ id: neighbour, depth, via, parent: index });
@@ -96,9 +100,7 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
           });
         }
         if (options.counts?.(neighbour) ?? true) counted++;
-        if (options.stop?.(neighbour) || counted >= (options.enough ?? Number.POSITIVE_INFINITY)) {
-          return reached;
-        }
+        if (options.stop?.(neighbour) || counted >= enough) return reached;
         next.push({ id: neighbour, index: reached.length - 1 });
       }
     }
@@ -125,20 +127,27 @@ export function shortestPath(
   return path;
 }
 
-/** Edges leaving (`OUTGOING`), entering (`INCOMING`) or touching (`BOTH`) a node, in index order. */
-function* neighbours(
+/** No edges: what a direction not followed yields. */
+const NONE: readonly Edge[] = [];
+
+/**
+ * Edges leaving a node and edges entering it, each in index order; `direction` says which are read.
+ * (Arrays, not generators: a walk reads thousands of nodes, and each yield made objects of its own.)
+ */
+function neighbours(
   view: GraphView,
   id: number,
   direction: Direction,
   predicateIds: readonly number[] | null,
-): Generator<{ neighbour: number; via: Edge }> {
-  if (direction !== 'INCOMING') {
-    const prefixes = predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]);
-    for (const edge of edges(view, 'spo', prefixes, true)) yield { neighbour: edge.ids.o, via: edge };
-  }
-  if (direction !== 'OUTGOING') {
-    const incoming =
-      predicateIds === null
+): { outgoing: readonly Edge[]; incoming: readonly Edge[] } {
+  const outgoing =
+    direction === 'INCOMING'
+      ? NONE
+      : edges(view, 'spo', predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]), true);
+  const incoming =
+    direction === 'OUTGOING'
+      ? NONE
+      : predicateIds === null
         ? edges(view, 'osp', [[id]], true)
         : edges(
             view,
@@ -146,31 +155,32 @@ function* neighbours(
             predicateIds.map((p) => [p, id]),
             true,
           );
-    for (const edge of incoming) yield { neighbour: edge.ids.s, via: edge };
-  }
+  return { outgoing, incoming };
 }
 
 /** The triplets under each prefix of an index, in key order; with their values if `withValues`. */
-function* edges(
-  view: GraphView,
-  index: TripleIndex,
-  prefixes: number[][],
-  withValues: boolean,
-): Generator<Edge> {
+function edges(view: GraphView, index: TripleIndex, prefixes: number[][], withValues: boolean): Edge[] {
+  const found: Edge[] = [];
   for (const parts of prefixes) {
     const prefix = triplePrefix(...parts);
     const range = { start: prefix, end: prefixEnd(prefix) };
-    const found: Iterable<Edge> = withValues
-      ? view.dbs[index].getRange(range).map(({ key, value }) => ({ ids: decodeTripleKey(index, key), value }))
-      : view.dbs[index].getKeys(range).map((key) => ({ ids: decodeTripleKey(index, key) }));
-    if (view.past) yield* pastEdges(view.past, index, prefix, found);
-    else yield* found;
+    const from = found.length;
+    if (withValues) {
+      for (const { key, value } of view.dbs[index].getRange(range)) {
+        found.push({ ids: decodeTripleKey(index, key), value });
+      }
+    } else {
+      for (const key of view.dbs[index].getKeys(range)) found.push({ ids: decodeTripleKey(index, key) });
+    }
+    if (view.past)
+      found.splice(from, found.length - from, ...pastEdges(view.past, index, prefix, found.slice(from)));
   }
+  return found;
 }
 
 /** Term ids of the triplets under each prefix of an index, in key order. */
-function* scan(view: GraphView, index: TripleIndex, prefixes: number[][]): Generator<TripleIds> {
-  for (const edge of edges(view, index, prefixes, false)) yield edge.ids;
+function scan(view: GraphView, index: TripleIndex, prefixes: number[][]): TripleIds[] {
+  return edges(view, index, prefixes, false).map((edge) => edge.ids);
 }
 
 /** A prefix scan as it was: triplets added since left out, triplets removed since put back, in key order. */

@@ -25,43 +25,42 @@ export function checkIntegrity(dbs: Databases): string[] {
 }
 
 /**
- * Every payload a current resource or a logged state points at is stored with its length and parses;
- * every stored payload is one of them (compaction leaves none behind).
+ * Every payload a current resource or a logged state points at is stored and parses; every stored
+ * payload is one of them (compaction leaves none behind).
  */
 function checkPayloads(dbs: Databases): string[] {
   const problems: string[] = [];
-  const expected = new Map<string, number>();
+  const expected = new Map<string, ''>();
   for (const { key, value } of dbs.resources.getRange(allKeys())) {
-    expected.set(payloadKey(key, value.revision).toString('hex'), value.dataBytes);
+    expected.set(payloadKey(key, value.revision).toString('hex'), '');
   }
   for (const { value: entry } of dbs.log.getRange(allKeys())) {
     for (const change of entry.resources) {
-      for (const [hex, bytes] of loggedPayloads(dbs, change)) expected.set(hex, bytes);
+      for (const hex of loggedPayloads(dbs, change)) expected.set(hex, '');
     }
   }
-  const actual = Array.from(dbs.payloads.getRange(allKeys()), ({ key, value }): [string, number] => {
+  const actual = Array.from(dbs.payloads.getRange(allKeys()), ({ key, value }): [string, ''] => {
     try {
       JSON.parse(value.toString('utf8'));
     } catch {
       problems.push(`payloads: entry ${key.toString('hex')} is not JSON`);
     }
-    return [key.toString('hex'), value.length];
+    return [key.toString('hex'), ''];
   });
   compare(problems, 'payloads', expected, actual);
   return problems;
 }
 
-/** The payloads in `payloads` a logged change points at (hex key → length). */
-function loggedPayloads(dbs: Databases, change: StoredResourceChange): [string, number][] {
+/** The keys (hex) of the payloads in `payloads` a logged change points at. */
+function loggedPayloads(dbs: Databases, change: StoredResourceChange): string[] {
   const ref = asBuffer(change.ref);
   const state = decodeStoredResource(dbs, change.resource);
   const previous = change.previous && decodeStoredResource(dbs, change.previous);
-  const found: [string, number][] = [];
-  if (previous && change.previousPayload === null) {
-    found.push([payloadKey(ref, previous.revision).toString('hex'), previous.dataBytes]);
-  }
+  const found: string[] = [];
+  if (previous && change.previousPayload === null)
+    found.push(payloadKey(ref, previous.revision).toString('hex'));
   if (change.type !== 'DELETED' && change.payload === null) {
-    found.push([payloadKey(ref, state.revision).toString('hex'), state.dataBytes]);
+    found.push(payloadKey(ref, state.revision).toString('hex'));
   }
   return found;
 }

@@ -78,7 +78,7 @@ async function moveResources(dbs: Databases, legacy: Database<Resource, Buffer>)
   await dbs.env.transaction(() => {
     for (const { key, value: resource } of batch) {
       const payload = encodePayload(resource.data);
-      const record = storedResourceOf(resource, payload.length);
+      const record = storedResourceOf(resource);
       putStoredResource(dbs, key, encodeStoredResource(dbs, record));
       putPayload(dbs, key, resource.revision, payload);
       legacy.remove(key);
@@ -106,9 +106,8 @@ async function moveLog(
           type: change.type,
           revision: change.revision,
           ref: refKey(resource.ref),
-          resource: encodeStoredResource(dbs, storedResourceOf(resource, payload.length)),
-          previous:
-            previous && encodeStoredResource(dbs, storedResourceOf(previous, previousPayload!.length)),
+          resource: encodeStoredResource(dbs, storedResourceOf(resource)),
+          previous: previous && encodeStoredResource(dbs, storedResourceOf(previous)),
           payload,
           previousPayload,
         };

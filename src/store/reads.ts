@@ -174,6 +174,9 @@ export class Reader {
     const position = positionOf(cursor, fingerprint, at);
     const revision = position?.revision ?? this.committedRevision();
     const overlay = position ? this.#resourceOverlay(query, position.revision) : null;
+    if (overlay === null && this.#labelDriver(query) === undefined) {
+      return toPage(this.#scanTypes(query, null, data, limit + 1), limit, revision, fingerprint);
+    }
     const current = this.#currentResources(query, position?.key ?? null, data);
     const entries = mergePage<Read>(
       current,
@@ -331,10 +334,35 @@ export class Reader {
 
   // --- resources ----------------------------------------------------------------------------------
 
-  *#currentResources(query: ResourceQuery, after: Buffer | null, data: boolean): Generator<Keyed<Read>> {
-    const driver = query.selector.requirements.find(
+  /** The label requirement whose index drives a listing, if it has one. */
+  #labelDriver(query: ResourceQuery) {
+    return query.selector.requirements.find(
       (r) => r.operator === 'In' && r.values.length <= MAX_MERGED_LABEL_VALUES,
     );
+  }
+
+  /**
+   * Up to `want` matches of a query under its type prefixes, in key order: the listing's common case
+   * (the current state, no label index), read in one loop rather than through generators.
+   */
+  #scanTypes(query: ResourceQuery, after: Buffer | null, data: boolean, want: number): Keyed<Read>[] {
+    const found: Keyed<Read>[] = [];
+    const filtered = !query.selector.empty || query.namespace !== undefined;
+    for (const prefix of this.#typePrefixes(query)) {
+      const end = prefixEnd(prefix);
+      const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
+      if (Buffer.compare(start, end) >= 0) continue;
+      for (const { key, value } of this.#dbs.resources.getRange({ start, end })) {
+        if (found.length >= want) return found;
+        const item = currentResource(this.#dbs, decodeRefKey(key), key, value, data);
+        if (!filtered || matchesQuery(query, item)) found.push({ key, item });
+      }
+    }
+    return found;
+  }
+
+  *#currentResources(query: ResourceQuery, after: Buffer | null, data: boolean): Generator<Keyed<Read>> {
+    const driver = this.#labelDriver(query);
     const candidates = driver
       ? this.#labelCandidates(driver.key, driver.values, query, after, data)
       : this.#typeCandidates(query, after, data);

@@ -17,20 +17,8 @@ import { StoreError } from './errors.ts';
 import { decodeRefKey, payloadKey } from './keys.ts';
 import type { JsonValue, Resource, ResourceChange, ResourceMetadata, ResourceRef } from './types.ts';
 
-/** A resource's metadata as `resources` stores it: the resource without its ref and payload. */
-export interface StoredResource {
-  uid: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  dataType: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  version: number;
-  revision: number;
-  /** Bytes of the payload's JSON text. */
-  dataBytes: number;
-}
+/** A resource's metadata as `resources` stores it: the resource without its ref (the key) and payload. */
+export type StoredResource = Omit<ResourceMetadata, 'ref'>;
 
 /**
  * One resource change of a stored log entry. Its states are metadata records (the bytes `resources`
@@ -58,8 +46,8 @@ interface Codec {
 
 const codecOf = (dbs: Databases) => dbs.resources as unknown as Codec;
 
-/** The metadata record of a resource whose payload is `dataBytes` long. */
-export function storedResourceOf(resource: Resource, dataBytes: number): StoredResource {
+/** The metadata record of a resource. */
+export function storedResourceOf(resource: ResourceMetadata): StoredResource {
   return {
     uid: resource.uid,
     labels: resource.labels,
@@ -70,7 +58,6 @@ export function storedResourceOf(resource: Resource, dataBytes: number): StoredR
     deletedAt: resource.deletedAt,
     version: resource.version,
     revision: resource.revision,
-    dataBytes,
   };
 }
 
@@ -121,20 +108,13 @@ function utf8(bytes: Uint8Array): string {
   return asBuffer(bytes).toString('utf8');
 }
 
-/** A resource's metadata, as reads with `{ data: false }` return it. */
+/**
+ * A resource's metadata, as reads with `{ data: false }` return it: the freshly decoded record itself,
+ * given its ref (a listing makes thousands; a copy would be as many objects more to collect).
+ */
 export function metadataOf(ref: ResourceRef, record: StoredResource): ResourceMetadata {
-  return {
-    ref,
-    uid: record.uid,
-    labels: record.labels,
-    annotations: record.annotations,
-    dataType: record.dataType,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    deletedAt: record.deletedAt,
-    version: record.version,
-    revision: record.revision,
-  };
+  (record as ResourceMetadata).ref = ref;
+  return record as ResourceMetadata;
 }
 
 /** A whole resource: its metadata and its payload, from `payloads` at (ref, `at`) or from `inline` bytes. */

@@ -29,8 +29,6 @@ export interface ResourceState {
   readonly text: string;
   /** Its metadata record as stored. */
   readonly bytes: Buffer;
-  /** The payload's length in bytes. */
-  readonly dataBytes: number;
   /** True when this transaction wrote the state: its payload is at (ref, this revision). */
   readonly writtenHere: boolean;
   /** The payload a state written here was stored with (null otherwise). */
@@ -74,27 +72,26 @@ export class ResourceWrites {
     const record = decodeStoredResource(this.#dbs, bytes);
     const text = readPayload(this.#dbs, key, record.revision);
     const resource = withData(ref, record, JSON.parse(text));
-    return { resource, text, bytes, dataBytes: record.dataBytes, writtenHere: false, payload: null };
+    return { resource, text, bytes, writtenHere: false, payload: null };
   }
 
   /** Stores a new state of the resource at `key` (`json`: the JSON text of its `data`). */
   store(key: Buffer, resource: Resource, json: string): ResourceState {
     const payload = Buffer.from(json);
-    const dataBytes = payload.length;
-    const bytes = encodeStoredResource(this.#dbs, storedResourceOf(resource, dataBytes));
+    const bytes = encodeStoredResource(this.#dbs, storedResourceOf(resource));
     putStoredResource(this.#dbs, key, bytes);
     const here = this.#hereOf(key);
     for (const { change, field } of here.pointers.splice(0)) change[field] = here.payload;
     putPayload(this.#dbs, key, resource.revision, payload);
     here.payload = payload;
-    here.state = { resource, text: json, bytes, dataBytes, writtenHere: true, payload };
+    here.state = { resource, text: json, bytes, writtenHere: true, payload };
     return here.state;
   }
 
   /** The final state of a deleted resource, at `revision`: its payload is its last state's. */
   deletedState(key: Buffer, previous: ResourceState, deletedAt: string, revision: number): ResourceState {
     const { resource } = previous;
-    const record = { ...storedResourceOf(resource, previous.dataBytes), deletedAt, revision };
+    const record = { ...storedResourceOf(resource), deletedAt, revision };
     const deleted = { ...resource, deletedAt, revision };
     const here = this.#here.get(idOf(key));
     if (here) here.state = null;
