@@ -17,12 +17,17 @@ export type SchemaResource = ResourceMetadata & {
 
 /**
  * `resource` as the schema hands it out ({@link SchemaResource}). The store's reads return objects of
- * the caller's own, given a new ref; frozen ones (writes, events) are copied.
+ * the caller's own: the uid is added to their ref, or to a copy of it when the ref is shared (the
+ * term cache's, frozen); frozen resources (writes, events) are copied.
  */
 export function exposed<T extends ResourceMetadata>(resource: T): T & SchemaResource;
 export function exposed<T extends ResourceMetadata>(resource: T | null): (T & SchemaResource) | null;
 export function exposed<T extends ResourceMetadata>(resource: T | null): (T & SchemaResource) | null {
   if (resource === null) return null;
+  if (!Object.isFrozen(resource) && !Object.isFrozen(resource.ref)) {
+    (resource.ref as { uid?: string }).uid = resource.uid;
+    return resource as T & SchemaResource;
+  }
   const { group, version, kind, namespace, name } = resource.ref;
   const ref = { group, version, kind, namespace, name, uid: resource.uid };
   if (Object.isFrozen(resource)) return { ...resource, ref };
