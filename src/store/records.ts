@@ -147,6 +147,34 @@ export function withData(ref: ResourceRef, record: StoredResource, data: JsonVal
   };
 }
 
+/**
+ * A resource whose `data` is parsed from `text` the first time it is used. The accessor costs about a
+ * microsecond to make, so only the write path makes these: the state it replaces, which watchers may
+ * never look into, and a deleted resource's final state.
+ */
+export function withLazyData(ref: ResourceRef, record: StoredResource, text: string): Resource {
+  let data: JsonValue | undefined;
+  return {
+    ref,
+    uid: record.uid,
+    labels: record.labels,
+    annotations: record.annotations,
+    get data(): JsonValue {
+      data ??= JSON.parse(text) as JsonValue;
+      return data;
+    },
+    set data(value: JsonValue) {
+      data = value;
+    },
+    dataType: record.dataType,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    deletedAt: record.deletedAt,
+    version: record.version,
+    revision: record.revision,
+  };
+}
+
 /** The current resource of a metadata record (its payload is at its own revision), or its metadata alone. */
 export function currentResource(
   dbs: Databases,

@@ -86,12 +86,12 @@ export class TypeRegistry {
   }
 
   /** Validates resource data against every schema registered for its type. */
-  checkResource(ref: ResourceRef, data: JsonValue, field: string): void {
+  checkResource(ref: ResourceRef, data: () => JsonValue, field: string): void {
     for (const schema of this.#resources) {
       if (schema.kind !== ref.kind) continue;
       if (schema.group !== undefined && schema.group !== ref.group) continue;
       if (schema.version !== undefined && schema.version !== ref.version) continue;
-      if (!schema.validate(data)) throw schemaError(field, `${ref.kind} data`, schema.validate.errors);
+      if (!schema.validate(data())) throw schemaError(field, `${ref.kind} data`, schema.validate.errors);
     }
   }
 }

@@ -18,7 +18,7 @@ import {
   readPayload,
   type StoredResourceChange,
   storedResourceOf,
-  withData,
+  withLazyData,
 } from './records.ts';
 import type { ChangeType, Resource, ResourceChange, ResourceRef } from './types.ts';
 
@@ -71,8 +71,7 @@ export class ResourceWrites {
     if (bytes === undefined) return null;
     const record = decodeStoredResource(this.#dbs, bytes);
     const text = readPayload(this.#dbs, key, record.revision);
-    const resource = withData(ref, record, JSON.parse(text));
-    return { resource, text, bytes, writtenHere: false, payload: null };
+    return { resource: withLazyData(ref, record, text), text, bytes, writtenHere: false, payload: null };
   }
 
   /** Stores a new state of the resource at `key` (`json`: the JSON text of its `data`). */
@@ -92,7 +91,7 @@ export class ResourceWrites {
   deletedState(key: Buffer, previous: ResourceState, deletedAt: string, revision: number): ResourceState {
     const { resource } = previous;
     const record = { ...storedResourceOf(resource), deletedAt, revision };
-    const deleted = { ...resource, deletedAt, revision };
+    const deleted = withLazyData(resource.ref, record, previous.text);
     const here = this.#here.get(idOf(key));
     if (here) here.state = null;
     const bytes = encodeStoredResource(this.#dbs, record);

@@ -28,6 +28,7 @@ import {
   triplePrefix,
   typeCountKey,
 } from './keys.ts';
+import { withData, withLazyData } from './records.ts';
 import type { TypeRegistry } from './registry.ts';
 import { type ResourceState, ResourceWrites } from './txn-resources.ts';
 import { TxnTerms } from './txn-terms.ts';
@@ -87,25 +88,33 @@ export class WriteTxn {
     return this.#revision || readCounter(this.#dbs, META.revision);
   }
 
-  /** Creates, replaces or upserts a resource (`mode`), under an optional version precondition. */
-  writeResource(mode: WriteMode, content: ResourceContent, expectedVersion: number | null, field: string) {
+  /**
+   * Creates, replaces or upserts a resource (`mode`), under an optional version precondition. Its data
+   * is `content.data`, or `payload` when given (JSON text the store already holds).
+   */
+  writeResource(
+    mode: WriteMode,
+    content: ResourceContent,
+    expectedVersion: number | null,
+    field: string,
+    payload: Payload = payloadOf(content.data),
+  ) {
     const key = refKey(content.ref);
     const stored = this.#resources.read(key, content.ref);
     const previous = stored?.resource ?? null;
     checkPrecondition(mode, content.ref, previous, expectedVersion);
-    this.#registry.checkResource(content.ref, content.data, `${field}.data`);
-    const json = JSON.stringify(content.data);
+    this.#registry.checkResource(content.ref, payload.value, `${field}.data`);
     if (previous) {
       if (content.uid !== null && content.uid !== previous.uid) {
         throw new StoreError('BAD_USER_INPUT', `${field}.uid: a resource's uid cannot change`, {
           field: `${field}.uid`,
         });
       }
-      if (stored && sameContent(stored, content, json)) return { resource: previous, changed: false };
+      if (stored && sameContent(stored, content, payload)) return { resource: previous, changed: false };
     }
     const state = stored
-      ? this.#replace(key, stored, content, json)
-      : this.#create(key, content, json, field);
+      ? this.#replace(key, stored, content, payload)
+      : this.#create(key, content, payload, field);
     this.#resources.log(stored ? 'UPDATED' : 'ADDED', key, state, stored);
     return { resource: state.resource, changed: true };
   }
@@ -117,12 +126,13 @@ export class WriteTxn {
     const previous = stored.resource;
     if (expectedVersion !== null && expectedVersion !== previous.version)
       throw versionConflict(ref, previous);
+    const keepsData = patch.data === undefined;
     const document = mergePatch(
       {
         labels: previous.labels,
         annotations: previous.annotations,
         dataType: previous.dataType,
-        ...(patch.data === undefined ? {} : { data: previous.data }),
+        ...(keepsData ? {} : { data: previous.data }),
       },
       patch as JsonObject,
     ) as { labels?: JsonObject; annotations?: JsonObject; dataType?: string; data?: JsonValue };
@@ -133,11 +143,15 @@ export class WriteTxn {
         labels: document.labels as Record<string, string> | undefined,
         annotations: document.annotations as Record<string, string> | undefined,
         dataType: document.dataType,
-        data: patch.data === undefined ? previous.data : (document.data ?? null),
+        data: keepsData ? null : (document.data ?? null),
       },
       field,
     );
-    return this.writeResource('update', content, null, field);
+    // Data the patch leaves alone is written as the text it is stored as, never parsed nor copied.
+    const payload: Payload | undefined = keepsData
+      ? { json: stored.text, value: () => previous.data, stored: true }
+      : undefined;
+    return this.writeResource('update', content, null, field, payload);
   }
 
   /** Deletes a resource and every relationship where it is subject or object. */
@@ -269,14 +283,14 @@ export class WriteTxn {
     return this.#revision;
   }
 
-  #create(key: Buffer, content: ResourceContent, json: string, field: string): ResourceState {
+  #create(key: Buffer, content: ResourceContent, payload: Payload, field: string): ResourceState {
     const uid = content.uid ?? randomUUID();
     const uidKey = Buffer.from(uid);
     const owner = this.#dbs.uids.get(uidKey);
     if (owner)
       throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`);
-    const resource = this.#stamp(content, uid, 1, this.#now);
-    const state = this.#resources.store(key, resource, json);
+    const resource = this.#stamp(content, uid, 1, this.#now, payload);
+    const state = this.#resources.store(key, resource, payload.json);
     this.#dbs.uids.put(uidKey, key);
     this.#countType(resource.ref, 1);
     for (const [label, value] of Object.entries(resource.labels))
@@ -284,10 +298,10 @@ export class WriteTxn {
     return state;
   }
 
-  #replace(key: Buffer, stored: ResourceState, content: ResourceContent, json: string): ResourceState {
+  #replace(key: Buffer, stored: ResourceState, content: ResourceContent, payload: Payload): ResourceState {
     const previous = stored.resource;
-    const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt);
-    const state = this.#resources.store(key, resource, json);
+    const resource = this.#stamp(content, previous.uid, previous.version + 1, previous.createdAt, payload);
+    const state = this.#resources.store(key, resource, payload.json);
     for (const [label, value] of Object.entries(previous.labels)) {
       if (resource.labels[label] !== value) this.#dbs.labels.remove(labelKey(label, value, key));
     }
@@ -297,13 +311,17 @@ export class WriteTxn {
     return state;
   }
 
-  #stamp(content: ResourceContent, uid: string, version: number, createdAt: string): Resource {
-    return {
-      ref: content.ref,
+  #stamp(
+    content: ResourceContent,
+    uid: string,
+    version: number,
+    createdAt: string,
+    payload: Payload,
+  ): Resource {
+    const record = {
       uid,
       labels: content.labels,
       annotations: content.annotations,
-      data: content.data,
       dataType: content.dataType,
       createdAt,
       updatedAt: this.#now,
@@ -311,6 +329,9 @@ export class WriteTxn {
       version,
       revision: this.#nextRevision(),
     };
+    return payload.stored
+      ? withLazyData(content.ref, record, payload.json)
+      : withData(content.ref, record, payload.value());
   }
 
   /** Counts a resource of `ref`'s type in or out; the counters are written once, at commit. */
@@ -382,15 +403,33 @@ function versionConflict(ref: ResourceRef, current: { readonly version: number }
   });
 }
 
-/** Whether a write of `content` (its data's JSON text `json`) would leave a stored state as it is. */
-function sameContent(stored: ResourceState, content: ResourceContent, json: string): boolean {
+/**
+ * The data a write stores: its JSON text, and its value. `stored` marks text the store already holds
+ * (a patch that leaves data alone): it is then written as it is and parsed only if something reads it.
+ */
+export interface Payload {
+  readonly json: string;
+  readonly value: () => JsonValue;
+  readonly stored: boolean;
+}
+
+/** The payload of data given as a value. */
+function payloadOf(data: JsonValue): Payload {
+  return { json: JSON.stringify(data), value: () => data, stored: false };
+}
+
+/** Whether a write of `content` with `payload` would leave a stored state as it is. */
+function sameContent(stored: ResourceState, content: ResourceContent, payload: Payload): boolean {
   const { resource } = stored;
+  const { json } = payload;
   return (
     resource.dataType === content.dataType &&
     jsonEqual(resource.labels, content.labels) &&
     jsonEqual(resource.annotations, content.annotations) &&
-    // The stored text first: equal text is equal data.
-    (stored.text === json || jsonEqual(resource.data, content.data))
+    // The stored text first: equal text is equal data, and texts of other lengths cannot be the same
+    // data with its keys in another order (what jsonEqual is left to rule out).
+    (stored.text === json ||
+      (stored.text.length === json.length && jsonEqual(resource.data, payload.value())))
   );
 }
 

@@ -41,6 +41,21 @@ describe('patching resources', () => {
     assert.deepEqual([cleared.labels, cleared.dataType, cleared.data], [{}, null, null]);
   });
 
+  it('should keep data as it is stored when a patch leaves it alone', async () => {
+    const store = await tempStore();
+    const data = { spec: { b: 2, a: [1, { c: null }] }, z: 'é' };
+    await store.add({ ref: pod('a'), labels: { a: '1' }, data });
+    const before = store.storedJson(store.get(pod('a'), { data: false })!);
+    const watch = store.watch();
+    const { resource } = await store.patch(pod('a'), { labels: { b: '2' } });
+    assert.deepEqual(resource.data, data);
+    assert.equal(store.storedJson(store.get(pod('a'), { data: false })!), before);
+    const [event] = await take(watch, 1);
+    await watch.return();
+    assert.deepEqual([event?.resource?.data, event?.previous?.data], [data, data]);
+    assert.deepEqual(store.checkIntegrity(), []);
+  });
+
   it('should keep the version when a patch changes nothing', async () => {
     const store = await tempStore();
     await store.add({ ref: pod('a'), labels: { a: '1' }, data: { x: 1 } });
