@@ -33,7 +33,7 @@ import {
   type WriteResult,
 } from '../store/index.ts';
 import { offsetAfter, offsetCursor } from './connections.ts';
-import { refKey } from './loaders.ts';
+import { refCacheKey as refKey } from './loaders.ts';
 
 /** What a rule may allow. */
 export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'] as const;

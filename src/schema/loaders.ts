@@ -8,12 +8,9 @@
  */
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Relationship, RelationshipPattern, ResourceRef, Store } from '../store/index.ts';
+import type { Direction, Relationship, RelationshipPattern, ResourceRef, Store } from '../store/index.ts';
 import type { SchemaContext } from './context.ts';
 import { exposedAll, type SchemaResource } from './exposed.ts';
-
-/** Which edges of a resource to follow. */
-export type Direction = 'OUTGOING' | 'INCOMING' | 'BOTH';
 
 /** The edges of one resource: where it is subject, object, or either, optionally of one predicate. */
 export interface EdgeQuery {
@@ -31,13 +28,13 @@ export interface Loaders {
 }
 
 /** A stable key for a ref. */
-export function refKey(ref: ResourceRef): string {
+export function refCacheKey(ref: ResourceRef): string {
   // The parts never hold a NUL (input validation refuses control characters).
   return `${ref.group}\0${ref.version}\0${ref.kind}\0${ref.namespace}\0${ref.name}`;
 }
 
 function edgeKey(query: EdgeQuery): string {
-  return `${query.direction} ${query.predicateType ?? ''} ${refKey(query.ref)}`;
+  return `${query.direction} ${query.predicateType ?? ''} ${refCacheKey(query.ref)}`;
 }
 
 function patternsOf(query: EdgeQuery): RelationshipPattern[] {
@@ -65,7 +62,7 @@ export function createLoaders(store: Store): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
     resource: new DataLoader((refs) => Promise.resolve(exposedAll(store.getMany(refs, { data: false }))), {
-      cacheKeyFn: refKey,
+      cacheKeyFn: refCacheKey,
     }),
     edges(limit) {
       let loader = edgeLoaders.get(limit);
