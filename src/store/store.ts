@@ -9,9 +9,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CommitQueue } from './commits.ts';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
-import { type Databases, forgetUnsavedStructures, type LogEntry, openDatabases, Terms } from './db.ts';
-import { commitFailureOf, DiskGuard, isDiskFull } from './disk.ts';
+import { type Databases, openDatabases, Terms } from './db.ts';
+import { DiskGuard } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
 import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
@@ -23,15 +24,11 @@ import {
   optionalStringList,
   optionalVersion,
   optionsObject,
-  planOperation,
   propagationOf,
   relationshipContent,
-  runPlanned,
-  sequenceFailed,
-  sequenceOf,
   triplePattern,
 } from './operations.ts';
-import { matchesPattern, matchesQuery, Reader, type ResourceQuery } from './reads.ts';
+import { Reader, type ResourceQuery } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
 import { WriteTxn } from './txn.ts';
 import type {
@@ -81,15 +78,16 @@ import {
   optionalKeyString,
   REF_LIMITS,
 } from './validate.ts';
-import { EventHub, type InitialState, Watcher } from './watch.ts';
+import { EventHub } from './watch.ts';
+import { WatchSources } from './watch-sources.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
 const DEFAULT_TRAVERSAL_DEPTH = 10;
 const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
 const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
 /** Thrown inside a dry run's transaction to roll it back. */
-const ROLL_BACK = Symbol('roll back');
-const INITIAL_STATE_PAGE = 500;
+const _ROLL_BACK = Symbol('roll back');
+const _INITIAL_STATE_PAGE = 500;
 
 /** Opens (or creates) a store. With `inMemory`, the data lives in a temporary directory removed on close. */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
@@ -117,18 +115,14 @@ class LmdbStore implements Store {
   readonly #maxPageSize: number;
   readonly #maxTraversalNodes: number;
   readonly #maxTraversalDepth: number;
-  readonly #maxQueued: number;
+  readonly #commits: CommitQueue;
+  readonly #watches: WatchSources;
   readonly #disk: DiskGuard;
   readonly #temporary: boolean;
   readonly #onBackgroundError: (error: unknown) => void;
-  readonly #inflight = new Set<Promise<unknown>>();
   readonly #timer: NodeJS.Timeout | null;
   #compacting: Promise<number> | null = null;
-  /** The last write queued while free space is near the floor. */
-  #nearFloor: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
-  /** Transaction sequences (see {@link TransactionOptions.sequence}), held weakly. */
-  readonly #sequences = new WeakMap<object, SequenceState>();
 
   constructor(dbs: Databases, path: string, options: StoreOptions) {
     this.path = path;
@@ -141,8 +135,17 @@ class LmdbStore implements Store {
     this.#maxPageSize = options.maxPageSize ?? 10_000;
     this.#maxTraversalNodes = options.maxTraversalNodes ?? 10_000;
     this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
-    this.#maxQueued = options.maxQueuedEvents ?? 10_000;
+    const checkOpen = () => this.#checkOpen();
+    this.#watches = new WatchSources(this.#reader, this.#hub, options.maxQueuedEvents ?? 10_000, checkOpen);
     this.#disk = new DiskGuard(path, options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
+    this.#commits = new CommitQueue({
+      dbs,
+      hub: this.#hub,
+      disk: this.#disk,
+      newTxn: () => this.#newTxn(),
+      committedRevision: () => this.#reader.committedRevision(),
+      checkOpen,
+    });
     this.#temporary = options.inMemory === true;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#timer =
@@ -298,7 +301,7 @@ class LmdbStore implements Store {
     const target = normalizeRef(ref);
     const checked = normalizePatch(patch);
     const expected = optionalVersion(expectedVersion);
-    const { value, revision } = await this.#write((txn) =>
+    const { value, revision } = await this.#commits.write((txn) =>
       txn.patchResource(target, checked, expected, 'patch'),
     );
     return { resource: value.resource, changed: value.changed, revision };
@@ -316,12 +319,14 @@ class LmdbStore implements Store {
     const dryRun = options.dryRun ?? false;
     if (typeof dryRun !== 'boolean') throw badInput('dryRun', 'must be a boolean');
     if (dryRun) {
-      const { value, revision } = await this.#dryRun((txn) =>
+      const { value, revision } = await this.#commits.dryRun((txn) =>
         txn.deleteCascade(target, version, propagation, 'previous'),
       );
       return { ...value, revision, dryRun };
     }
-    const { value, revision } = await this.#write((txn) => txn.deleteCascade(target, version, propagation));
+    const { value, revision } = await this.#commits.write((txn) =>
+      txn.deleteCascade(target, version, propagation),
+    );
     return { ...value, revision, dryRun };
   }
 
@@ -329,7 +334,7 @@ class LmdbStore implements Store {
     const contents = listOf(inputs, 'relationships').map((input, i) =>
       relationshipContent(input, `relationships[${i}]`),
     );
-    const { value, revision } = await this.#write((txn) =>
+    const { value, revision } = await this.#commits.write((txn) =>
       contents.map((content, i) => txn.link(content, `relationships[${i}]`).relationship),
     );
     return { relationships: value, revision };
@@ -339,227 +344,41 @@ class LmdbStore implements Store {
     const contents = listOf(inputs, 'relationships').map((input, i) =>
       relationshipContent(input, `relationships[${i}]`),
     );
-    const { value, revision } = await this.#write(
+    const { value, revision } = await this.#commits.write(
       (txn) => contents.filter((content) => txn.unlink(content)).length,
     );
     return { deleted: value, revision };
   }
 
-  async transaction(
+  transaction(
     operations: readonly Operation[],
     options: TransactionOptions = {},
   ): Promise<TransactionResult> {
-    const sequence = this.#sequencePosition(sequenceOf(options));
-    // Planning runs at call time, so a sequence is marked failed before its next transaction is called.
-    const planned = this.#inSequence(sequence, () =>
-      listOf(operations, 'operations').map((operation, i) => planOperation(operation, `operations[${i}]`)),
-    );
-    const write = this.#write((txn) =>
-      // Runs in commit order: a failure marks the sequence before its next transaction's work runs.
-      this.#inSequence(sequence, () => planned.map((operation, i) => runPlanned(txn, operation, i))),
-    );
-    const { value, revision } = await write.catch((error: unknown) => {
-      markFailed(sequence, error);
-      throw error;
-    });
-    return { results: value, revision };
-  }
-
-  /** The state of a transaction sequence with the next position in it, or null without one. */
-  #sequencePosition(sequence: object | null): SequencePosition | null {
-    if (sequence === null) return null;
-    let state = this.#sequences.get(sequence);
-    if (state === undefined) {
-      state = { next: 0, failedAt: Number.POSITIVE_INFINITY, cause: null };
-      this.#sequences.set(sequence, state);
-    }
-    return { state, position: state.next++ };
-  }
-
-  /** Runs `work` unless an earlier transaction of the sequence failed; marks the sequence if it throws. */
-  #inSequence<T>(sequence: SequencePosition | null, work: () => T): T {
-    if (sequence && sequence.state.failedAt < sequence.position) throw sequenceFailed(sequence.state.cause);
-    try {
-      return work();
-    } catch (error) {
-      markFailed(sequence, error);
-      throw error;
-    }
+    return this.#commits.transaction(operations, options);
   }
 
   async #writeResource(mode: 'add' | 'update' | 'apply', input: ResourceInput, expected: number | null) {
     const content = normalizeResourceInput(input);
-    const { value, revision } = await this.#write((txn) =>
+    const { value, revision } = await this.#commits.write((txn) =>
       txn.writeResource(mode, content, expected, 'resource'),
     );
     return { resource: value.resource, changed: value.changed, revision };
-  }
-
-  /** Runs `work` in its own child transaction of the next group commit; resolves once durable. */
-  #write<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
-    this.#checkOpen();
-    if (!this.#disk.check().close) return this.#track(this.#commit(work));
-    // Near the free-space floor: one write at a time, each checked against fresh free space.
-    const write = this.#nearFloor.then(() => {
-      this.#checkOpen();
-      this.#disk.check();
-      return this.#commit(work);
-    });
-    this.#nearFloor = write.catch(() => {});
-    return this.#track(write);
-  }
-
-  async #commit<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
-    let entry: LogEntry | null = null;
-    let result!: { value: T; revision: number };
-    try {
-      await this.#dbs.env.childTransaction(() => {
-        try {
-          const txn = this.#newTxn();
-          const value = work(txn);
-          entry = txn.commit();
-          result = { value, revision: txn.revision };
-        } catch (error) {
-          // Synchronously, before the next write of the same commit encodes anything.
-          forgetUnsavedStructures(this.#dbs);
-          throw error;
-        }
-      });
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      forgetUnsavedStructures(this.#dbs);
-      const cause = await commitFailureOf(error);
-      throw isDiskFull(cause) ? new StoreError('STORAGE_FULL', "the store's disk is full") : cause;
-    }
-    try {
-      await this.#dbs.env.flushed;
-    } finally {
-      // Committed and visible: watchers see it even if the flush failed and the write is not acknowledged.
-      if (entry) this.#hub.publish(freezeEntry(entry));
-    }
-    return result;
   }
 
   #newTxn(): WriteTxn {
     return new WriteTxn(this.#dbs, this.#terms, this.#registry, this.#maxTraversalNodes);
   }
 
-  /**
-   * Runs `work` in a child transaction that is always rolled back: the result is exactly what the
-   * write would do, and nothing changes. The revision is the one the work saw.
-   */
-  async #dryRun<T>(work: (txn: WriteTxn) => T): Promise<{ value: T; revision: number }> {
-    this.#checkOpen();
-    let result!: { value: T; revision: number };
-    try {
-      await this.#track(
-        this.#dbs.env.childTransaction(() => {
-          try {
-            const revision = this.#reader.committedRevision();
-            result = { value: work(this.#newTxn()), revision };
-          } finally {
-            forgetUnsavedStructures(this.#dbs);
-          }
-          throw ROLL_BACK;
-        }),
-      );
-    } catch (error) {
-      if (error !== ROLL_BACK) throw await commitFailureOf(error);
-    }
-    return result;
-  }
-
-  #track<T>(promise: Promise<T>): Promise<T> {
-    this.#inflight.add(promise);
-    const forget = () => this.#inflight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
-  }
-
   // --- watches ------------------------------------------------------------------------------------
 
   watch(options: WatchOptions = {}): Watch<ResourceEvent> {
     this.#checkOpen();
-    const query = this.#resourceQuery(options);
-    const source = this.#watchSource((entry) => resourceEventsOf(query, entry));
-    const maxQueued = this.#maxQueuedOf(options.maxQueuedEvents);
-    if (options.initialState) {
-      if (options.since !== null && options.since !== undefined) {
-        throw badInput('since', 'cannot be combined with initialState');
-      }
-      return new Watcher(source, { since: 0, maxQueued, initial: this.#initialState(query) });
-    }
-    return new Watcher(source, { since: this.#since(options.since), maxQueued });
+    return this.#watches.resources(this.#resourceQuery(options), options);
   }
 
   watchRelationships(options: RelationshipWatchOptions = {}): Watch<RelationshipEvent> {
     this.#checkOpen();
-    const pattern = triplePattern(options);
-    const source = this.#watchSource((entry) =>
-      entry.relationships.filter((c) => matchesPattern(pattern, c.relationship)),
-    );
-    return new Watcher(source, {
-      since: this.#since(options.since),
-      maxQueued: this.#maxQueuedOf(options.maxQueuedEvents),
-    });
-  }
-
-  #watchSource<E>(select: (entry: LogEntry) => E[]) {
-    return {
-      hub: this.#hub,
-      select,
-      readLog: (after: number, upTo: number, limit: number) => {
-        this.#checkOpen();
-        return this.#reader.readLog(after, upTo, limit);
-      },
-      compactedRevision: () => {
-        this.#checkOpen();
-        return this.#reader.compactedRevision();
-      },
-    };
-  }
-
-  /** The current matches as ADDED events, read page by page at the first page's snapshot. */
-  #initialState(query: ResourceQuery): InitialState<ResourceEvent> {
-    let revision = 0;
-    const reader = this.#reader;
-    const checkOpen = () => this.#checkOpen();
-    function* pages(): Generator<ResourceEvent[]> {
-      let cursor: string | null = null;
-      do {
-        checkOpen();
-        const page = reader.listResources(query, INITIAL_STATE_PAGE, cursor, null, true) as Page<Resource>;
-        revision = page.revision;
-        cursor = page.endCursor;
-        yield page.items.map((resource) => ({ type: 'ADDED' as const, revision, resource, previous: null }));
-      } while (cursor !== null);
-    }
-    return {
-      pages: pages(),
-      revision: () => revision,
-      synced: (at) => ({ type: 'SYNCED', revision: at, resource: null, previous: null }),
-    };
-  }
-
-  #since(since: number | null | undefined): number {
-    if (since === null || since === undefined) return this.#hub.published;
-    if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
-      throw badInput('since', 'must be a non-negative integer revision');
-    }
-    const committed = this.#reader.committedRevision();
-    if (since > committed)
-      throw badInput('since', `revision ${since} is newer than the store (${committed})`);
-    const compacted = this.#reader.compactedRevision();
-    if (since < compacted) {
-      throw new StoreError(
-        'REVISION_COMPACTED',
-        `revision ${since} is older than the retained log (${compacted})`,
-        {
-          compactedRevision: compacted,
-        },
-      );
-    }
-    return since;
+    return this.#watches.relationships(triplePattern(options), options);
   }
 
   #atRevision(value: number | null | undefined): number | null {
@@ -569,13 +388,6 @@ class LmdbStore implements Store {
     const committed = this.#reader.committedRevision();
     if (value > committed)
       throw badInput('atRevision', `revision ${value} is newer than the store (${committed})`);
-    return value;
-  }
-
-  #maxQueuedOf(value: number | undefined): number {
-    if (value === undefined) return this.#maxQueued;
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw badInput('maxQueuedEvents', 'must be a positive integer');
     return value;
   }
 
@@ -593,7 +405,7 @@ class LmdbStore implements Store {
 
   compact(): Promise<number> {
     this.#checkOpen();
-    this.#compacting ??= this.#track(compactLog(this.#dbs, this.#retention)).finally(() => {
+    this.#compacting ??= this.#commits.track(compactLog(this.#dbs, this.#retention)).finally(() => {
       this.#compacting = null;
     });
     return this.#compacting;
@@ -611,7 +423,7 @@ class LmdbStore implements Store {
 
   async #shutDown(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await Promise.allSettled([...this.#inflight]);
+    await this.#commits.settled();
     this.#hub.endAll(new StoreError('STORE_CLOSED', 'the store was closed'));
     await this.#dbs.env.close();
     if (this.#temporary) rmSync(this.path, { recursive: true, force: true });
@@ -652,62 +464,4 @@ function withData(options: ReadOptions | undefined): boolean {
   if (data !== undefined && data !== null && typeof data !== 'boolean')
     throw badInput('data', 'must be a boolean');
   return data !== false;
-}
-
-/** Where a transaction sequence stands: its transactions are numbered from 0 as they are called. */
-interface SequenceState {
-  next: number;
-  /** The position of the earliest failed transaction (infinity while none failed), and its error. */
-  failedAt: number;
-  cause: unknown;
-}
-
-/** One transaction's place in its sequence. */
-interface SequencePosition {
-  readonly state: SequenceState;
-  readonly position: number;
-}
-
-/** Records that the transaction at `sequence` failed (the earliest failure of a sequence is kept). */
-function markFailed(sequence: SequencePosition | null, error: unknown): void {
-  if (sequence === null || sequence.state.failedAt <= sequence.position) return;
-  sequence.state.failedAt = sequence.position;
-  sequence.state.cause = error;
-}
-
-/**
- * Freezes what every watcher of an entry shares: the entry, its changes, their resources and
- * relationships with their refs. JSON payloads (`data`, labels) are left as they are — freezing them
- * deeply cost as much as a tenth of a write — and are documented as read-only.
- */
-function freezeEntry(entry: LogEntry): LogEntry {
-  for (const change of entry.resources) {
-    for (const resource of [change.resource, change.previous]) {
-      if (resource) Object.freeze(Object.freeze(resource).ref);
-    }
-    Object.freeze(change);
-  }
-  for (const change of entry.relationships) {
-    for (const relationship of [change.relationship, change.previous]) {
-      if (relationship) Object.freeze(relationship);
-    }
-    Object.freeze(change);
-  }
-  Object.freeze(entry.resources);
-  Object.freeze(entry.relationships);
-  return Object.freeze(entry);
-}
-
-/** The events one resource watcher sees in a log entry, with label-selector transitions translated. */
-function resourceEventsOf(query: ResourceQuery, entry: LogEntry): ResourceEvent[] {
-  const events: ResourceEvent[] = [];
-  for (const change of entry.resources) {
-    const matched =
-      change.type !== 'ADDED' && change.previous !== null && matchesQuery(query, change.previous);
-    const matches = change.type !== 'DELETED' && matchesQuery(query, change.resource);
-    const { revision, resource, previous } = change;
-    if (matches) events.push({ type: matched ? 'UPDATED' : 'ADDED', revision, resource, previous });
-    else if (matched) events.push({ type: 'DELETED', revision, resource, previous });
-  }
-  return events;
 }
