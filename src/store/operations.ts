@@ -4,7 +4,8 @@
  */
 import { badInput, StoreError } from './errors.ts';
 import { sameRef, type TriplePattern } from './reads.ts';
-import type { RelationshipContent, WriteTxn } from './txn.ts';
+import type { WriteTxn } from './txn.ts';
+import type { RelationshipContent } from './txn-triples.ts';
 import type {
   DeletePropagation,
   Operation,

@@ -4,59 +4,30 @@
  * transaction back whole — data, indexes, the revision counter and the log entry alike.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type Databases,
-  type LogEntry,
-  type RelationshipValue,
-  readCounter,
-  type StoredLogEntry,
-  type Terms,
-} from './db.ts';
+import { type Databases, type LogEntry, readCounter, type StoredLogEntry, type Terms } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cascadeDependents } from './graph.ts';
-import {
-  decodeTripleKey,
-  labelKey,
-  META,
-  nsTypeKey,
-  prefixEnd,
-  refKey,
-  revisionKey,
-  type TripleIds,
-  type TripleIndex,
-  tripleKey,
-  triplePrefix,
-  typeCountKey,
-} from './keys.ts';
+import { labelKey, META, nsTypeKey, refKey, revisionKey, typeCountKey } from './keys.ts';
 import { withData, withLazyData } from './records.ts';
 import type { TypeRegistry } from './registry.ts';
 import { type ResourceState, ResourceWrites } from './txn-resources.ts';
 import { TxnTerms } from './txn-terms.ts';
+import { type RelationshipContent, TripleWrites } from './txn-triples.ts';
 import type {
   DeletePropagation,
   JsonObject,
   JsonValue,
   Relationship,
-  RelationshipChange,
   Resource,
   ResourcePatch,
   ResourceRef,
 } from './types.ts';
 import { jsonEqual, mergePatch, normalizeResourceInput, type ResourceContent } from './validate.ts';
 
-/** A validated relationship write. */
-export interface RelationshipContent {
-  subject: ResourceRef;
-  type: string;
-  data: JsonObject | null;
-  object: ResourceRef;
-}
-
 /** How a resource write treats an existing resource. */
 type WriteMode = 'add' | 'update' | 'apply';
 
 const EMPTY = Buffer.alloc(0);
-const TRIPLE_INDEXES: readonly TripleIndex[] = ['spo', 'pos', 'osp'];
 
 /** One atomic write: every change it makes shares one revision. */
 export class WriteTxn {
@@ -70,7 +41,7 @@ export class WriteTxn {
   readonly #now = new Date(this.#nowMs).toISOString();
   #revision = 0;
   readonly #resources: ResourceWrites;
-  readonly #relationshipChanges: RelationshipChange[] = [];
+  readonly #triples: TripleWrites;
   readonly #termIds: TxnTerms;
 
   /** `maxDependents` bounds the dependents one cascading delete may remove (LIMIT_EXCEEDED beyond). */
@@ -79,6 +50,14 @@ export class WriteTxn {
     this.#terms = terms;
     this.#termIds = new TxnTerms(dbs, terms);
     this.#resources = new ResourceWrites(dbs);
+    this.#triples = new TripleWrites({
+      dbs,
+      terms,
+      termIds: this.#termIds,
+      registry,
+      now: this.#now,
+      nextRevision: () => this.#nextRevision(),
+    });
     this.#registry = registry;
     this.#maxDependents = maxDependents;
   }
@@ -168,7 +147,7 @@ export class WriteTxn {
     this.#countType(previous.ref, -1);
     for (const [label, value] of Object.entries(previous.labels))
       this.#dbs.labels.remove(labelKey(label, value, key));
-    const removedRelationships = this.#unlinkAll(ref);
+    const removedRelationships = this.#triples.unlinkAll(ref);
     const deleted = this.#resources.deletedState(key, stored, this.#now, revision);
     this.#resources.log('DELETED', key, deleted, stored);
     return { deleted: deleted.resource, previous, removedRelationships };
@@ -216,44 +195,12 @@ export class WriteTxn {
 
   /** Adds a triplet, or updates its data; identical data changes nothing. */
   link(content: RelationshipContent, field: string): { relationship: Relationship; changed: boolean } {
-    this.#registry.checkPredicate(content.type, content.data, `${field}.predicate.data`);
-    const ids: TripleIds = {
-      s: this.#termIds.refId(content.subject),
-      p: this.#termIds.predicateId(content.type),
-      o: this.#termIds.refId(content.object),
-    };
-    const existing = this.#dbs.spo.get(tripleKey('spo', ids));
-    if (existing && jsonEqual(existing.data, content.data)) {
-      return { relationship: toRelationship(content, existing), changed: false };
-    }
-    const value: RelationshipValue = {
-      data: content.data,
-      createdAt: existing?.createdAt ?? this.#now,
-      updatedAt: this.#now,
-      revision: this.#nextRevision(),
-    };
-    for (const index of TRIPLE_INDEXES) this.#dbs[index].put(tripleKey(index, ids), value);
-    const relationship = toRelationship(content, value);
-    this.#relationshipChanges.push({
-      type: existing ? 'UPDATED' : 'ADDED',
-      revision: value.revision,
-      relationship,
-      previous: existing ? toRelationship(content, existing) : null,
-    });
-    return { relationship, changed: true };
+    return this.#triples.link(content, field);
   }
 
   /** Removes a triplet by identity; false when it does not exist. */
   unlink(content: Omit<RelationshipContent, 'data'>): boolean {
-    const s = this.#terms.refId(content.subject);
-    const p = this.#terms.predicateId(content.type, false);
-    const o = this.#terms.refId(content.object);
-    if (s === undefined || p === undefined || o === undefined) return false;
-    const ids = { s, p, o };
-    const existing = this.#dbs.spo.get(tripleKey('spo', ids));
-    if (!existing) return false;
-    this.#removeTriple(ids, existing, { ...content, data: existing.data });
-    return true;
+    return this.#triples.unlink(content);
   }
 
   /** Writes the revision counter and the log entry; returns the entry, or null when nothing changed. */
@@ -264,7 +211,7 @@ export class WriteTxn {
       revision: this.#revision,
       time: this.#nowMs,
       resources: this.#resources.changes,
-      relationships: this.#relationshipChanges,
+      relationships: this.#triples.changes,
     };
     const stored: StoredLogEntry = { ...entry, resources: this.#resources.stored };
     for (const { db, key, delta } of this.#counters.values()) {
@@ -346,41 +293,6 @@ export class WriteTxn {
     if (counter) counter.delta += delta;
     else this.#counters.set(id, { db, key, delta });
   }
-
-  /** Removes every triplet whose subject or object is `ref`; returns them as they were. */
-  #unlinkAll(ref: ResourceRef): Relationship[] {
-    const id = this.#terms.refId(ref);
-    if (id === undefined) return [];
-    const removed: Relationship[] = [];
-    for (const index of ['spo', 'osp'] as const) {
-      const prefix = triplePrefix(id);
-      const entries = Array.from(this.#dbs[index].getRange({ start: prefix, end: prefixEnd(prefix) }));
-      for (const { key, value } of entries) {
-        const ids = decodeTripleKey(index, key);
-        const content = {
-          subject: this.#terms.ref(ids.s, false),
-          type: this.#terms.predicate(ids.p, false),
-          object: this.#terms.ref(ids.o, false),
-          data: value.data,
-        };
-        removed.push(this.#removeTriple(ids, value, content));
-      }
-    }
-    return removed;
-  }
-
-  #removeTriple(ids: TripleIds, value: RelationshipValue, content: RelationshipContent): Relationship {
-    for (const index of TRIPLE_INDEXES) this.#dbs[index].remove(tripleKey(index, ids));
-    const previous = toRelationship(content, value);
-    const revision = this.#nextRevision();
-    this.#relationshipChanges.push({
-      type: 'DELETED',
-      revision,
-      relationship: { ...previous, revision },
-      previous,
-    });
-    return previous;
-  }
 }
 
 function checkPrecondition(
@@ -431,17 +343,6 @@ function sameContent(stored: ResourceState, content: ResourceContent, payload: P
     (stored.text === json ||
       (stored.text.length === json.length && jsonEqual(resource.data, payload.value())))
   );
-}
-
-function toRelationship(content: RelationshipContent, value: RelationshipValue): Relationship {
-  return {
-    subject: content.subject,
-    predicate: { type: content.type, data: value.data },
-    object: content.object,
-    createdAt: value.createdAt,
-    updatedAt: value.updatedAt,
-    revision: value.revision,
-  };
 }
 
 /** `group/version/Kind namespace/name`, for messages. */
