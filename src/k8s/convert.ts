@@ -11,8 +11,13 @@
  *   to it cannot be matched and count as dangling.
  */
 
-import type { RelationshipInput, ResourceInput, ResourceRef } from '../store/index.ts';
-import { labelKeyError, labelValueError } from '../store/labels.ts';
+import {
+  labelKeyError,
+  labelValueError,
+  type RelationshipInput,
+  type ResourceInput,
+  type ResourceRef,
+} from '../store/index.ts';
 import { type DanglingOwner, DumpIndex, deriveRelationships } from './derive.ts';
 import { checkObject, dataTypeOf, isObject, type KubeObject, refOf } from './objects.ts';
 

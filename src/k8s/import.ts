@@ -14,12 +14,12 @@
 import {
   badInput,
   isStoreError,
+  labelValueError,
   type RelationshipInput,
   type ResourceRef,
   type Store,
   StoreError,
 } from '../store/index.ts';
-import { labelValueError } from '../store/labels.ts';
 import { type ConvertedResource, convertObjects, type SourcedObject } from './convert.ts';
 import type { DanglingOwner } from './derive.ts';
 import { BatchPipeline } from './pipeline.ts';

@@ -32,12 +32,14 @@ import {
   isStoreError,
   type JsonObject,
   type JsonValue,
+  normalizePredicateType,
+  normalizeRef,
+  normalizeResourceInput,
   type Relationship,
   type Resource,
   type ResourceRef,
   StoreError,
 } from '../store/index.ts';
-import { normalizePredicateType, normalizeRef, normalizeResourceInput } from '../store/validate.ts';
 
 /** The `format` number of the header this module writes and reads. */
 export const EXPORT_FORMAT = 1;
