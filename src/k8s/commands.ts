@@ -13,10 +13,11 @@ import {
   UsageError,
   withUsage,
 } from '../cli/command.ts';
+import type { ImportProgress, ImportSummary } from '../ingest/index.ts';
 import { isStoreError, openStore } from '../store/index.ts';
 import { importExports, readImportFile } from '../transfer/import.ts';
 import { generateCluster, writeList } from './generate.ts';
-import { type ImportProgress, type ImportSummary, importSourced } from './import.ts';
+import { importSourced } from './import.ts';
 
 const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--cluster NAME] [--batch-size N] [--json]
 

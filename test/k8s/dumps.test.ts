@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ImportSummary } from '../../src/ingest/index.ts';
 import { PREDICATES } from '../../src/k8s/derive.ts';
-import { type ImportSummary, importFiles } from '../../src/k8s/import.ts';
+import { importFiles } from '../../src/k8s/import.ts';
 import { openStore, type ResourceRef, type Store } from '../../src/store/index.ts';
 import { allRelationships } from './helpers.ts';
 

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CLUSTER_LABEL, type ImportProgress } from '../../src/ingest/index.ts';
 import { PREDICATES } from '../../src/k8s/derive.ts';
 import { generateCluster } from '../../src/k8s/generate.ts';
-import { CLUSTER_LABEL, type ImportProgress, importFiles, importObjects } from '../../src/k8s/import.ts';
+import { importFiles, importObjects } from '../../src/k8s/import.ts';
 import { isStoreError, type JsonObject } from '../../src/store/index.ts';
 import { allRelationships, countBy, memoryStore } from './helpers.ts';
 

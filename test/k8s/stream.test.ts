@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ImportProgress } from '../../src/ingest/index.ts';
 import { generateCluster } from '../../src/k8s/generate.ts';
-import { type ImportProgress, importObjects } from '../../src/k8s/import.ts';
+import { importObjects } from '../../src/k8s/import.ts';
 import { importObjectStream } from '../../src/k8s/stream.ts';
 import { isStoreError, type JsonObject, type Store } from '../../src/store/index.ts';
 import { allRelationships, memoryStore } from './helpers.ts';
