@@ -20,37 +20,20 @@ import {
   type ImportOptions,
   type ImportSummary,
   readingFile,
-  readStream,
   writeItems,
 } from '../ingest/index.ts';
-import type { SourcedObject } from '../k8s/convert.ts';
-import { parseDump, readDumpFile } from '../k8s/read.ts';
 import { badInput, OWNER_REFERENCE, type Store } from '../store/index.ts';
-import { type ExportContent, ExportReader, looksLikeExport, parseExport, refIri } from './format.ts';
-
-/** What `import` reads from one file: an export, or a Kubernetes dump. */
-export type ImportInput =
-  | { readonly kind: 'export'; readonly content: ExportContent }
-  | { readonly kind: 'dump'; readonly objects: SourcedObject[] };
+import { type ExportContent, ExportReader, looksLikeExport, refIri } from './format.ts';
 
 /** Bytes read from the start of a file to tell an export from a dump. */
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 
 /**
- * Reads a file `import` was given (`-` is standard input): an export when its name ends in `.ndjson`,
- * `.jsonl`, `.nq` or `.nt` or it starts like one (the export header or an N-Quads statement), a
- * Kubernetes dump otherwise.
+ * Whether the file at `path` is an export: its name ends in `.ndjson`, `.jsonl`, `.nq` or `.nt`, or it
+ * starts like one (the export header or an N-Quads statement).
  */
-export async function readImportFile(path: string): Promise<ImportInput> {
-  if (path === '-') {
-    const text = await readingFile('stdin', readStream(process.stdin));
-    return looksLikeExport('', text.slice(0, HEAD_BYTES))
-      ? { kind: 'export', content: parseExport(text, 'stdin') }
-      : { kind: 'dump', objects: parseDump(text, 'stdin') };
-  }
-  return looksLikeExport(path, await readingFile(path, readHead(path)))
-    ? { kind: 'export', content: await readExportFile(path) }
-    : { kind: 'dump', objects: await readDumpFile(path) };
+export async function isExportFile(path: string): Promise<boolean> {
+  return looksLikeExport(path, await readingFile(path, readHead(path)));
 }
 
 /** Reads an export file line by line. */
