@@ -154,7 +154,7 @@ function websocketEndpoint(
   yoga: Yoga,
   store: Store,
   metrics: ServerMetrics | null,
-  { settings, authenticator }: Wiring,
+  { settings, authenticator, logger }: Wiring,
 ): WebSocketEndpoint {
   const websocket = attachWebSocket(server, yoga, {
     maxMessageBytes: settings.limits.maxMessageBytes,
@@ -165,9 +165,16 @@ function websocketEndpoint(
     maxQueuedEvents: settings.maxQueuedEvents,
     revision: () => store.revision,
     onSlowConsumer: () => metrics?.slowConsumer('queue'),
+    onInternalError: (error) => logUnexpected(logger, error),
   });
   metrics?.reportSockets(() => websocket.stats());
   return websocket;
+}
+
+/** Logs an unexpected websocket failure with its stack (the client is told nothing of it). */
+function logUnexpected(logger: Logger, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.error({ err: error }, `unexpected websocket error: ${message}`);
 }
 
 /** Builds every part over `store` and listens; on a failure to listen, undoes what it built. */
