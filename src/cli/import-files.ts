@@ -5,8 +5,8 @@
 import { readingFile, readStream } from '../ingest/index.ts';
 import type { SourcedObject } from '../k8s/convert.ts';
 import { parseDump, readDumpFile } from '../k8s/read.ts';
-import { type ExportContent, looksLikeExport, parseExport } from '../transfer/format.ts';
 import { HEAD_BYTES, isExportFile, readExportFile } from '../transfer/import.ts';
+import { type ExportContent, looksLikeExport, parseExport } from '../transfer/reader.ts';
 import { UsageError } from './command.ts';
 
 /** What `import` reads from one file: an export, or a Kubernetes dump. */

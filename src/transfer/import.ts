@@ -23,7 +23,8 @@ import {
   writeItems,
 } from '../ingest/index.ts';
 import { badInput, OWNER_REFERENCE, type Store } from '../store/index.ts';
-import { type ExportContent, ExportReader, looksLikeExport, refIri } from './format.ts';
+import { refIri } from './format.ts';
+import { type ExportContent, ExportReader, looksLikeExport } from './reader.ts';
 
 /** Bytes read from the start of a file to tell an export from a dump. */
 export const HEAD_BYTES = 64 * 1024;

@@ -8,8 +8,9 @@ import type { ImportProgress } from '../../src/ingest/index.ts';
 import { importObjects } from '../../src/k8s/import.ts';
 import { isStoreError, openStore, type Store } from '../../src/store/index.ts';
 import { exportStore } from '../../src/transfer/export.ts';
-import { parseExport, refIri } from '../../src/transfer/format.ts';
+import { refIri } from '../../src/transfer/format.ts';
 import { importExportFiles, importExports } from '../../src/transfer/import.ts';
+import { parseExport } from '../../src/transfer/reader.ts';
 import { allRelationships } from '../k8s/helpers.ts';
 import { contentOf, exportedContent, fillStore, MISSING, RESERVED, UNICODE } from './helpers.ts';
 
