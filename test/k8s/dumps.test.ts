@@ -70,7 +70,7 @@ for (const dump of DUMPS) {
     });
     after(() => store?.close());
 
-    it('imports every object under its uid and ref', () => {
+    it('should import every object under its uid and ref', () => {
       assert.equal(summary.objects, raw.length);
       assert.equal(store.count(), raw.length);
       for (const object of raw) {
@@ -82,7 +82,7 @@ for (const dump of DUMPS) {
       assert.deepEqual(summary.warnings, []);
     });
 
-    it('turns every ownerReference into exactly one OwnerReference triplet between the right resources', () => {
+    it('should turn every ownerReference into exactly one OwnerReference triplet between the right resources', () => {
       const page = store.relationships({ predicateType: PREDICATES.ownerReference }, { limit: 10_000 });
       assert.equal(page.hasNextPage, false);
       assert.equal(page.items.length, ownerReferences.length);
@@ -93,13 +93,13 @@ for (const dump of DUMPS) {
         assert.ok(pairs.has(`${owner}>${dependent}`), `${owner}>${dependent}`);
     });
 
-    it('pages through the OwnerReference triplets without repeating one', () => {
+    it('should page through the OwnerReference triplets without repeating one', () => {
       const paged = allRelationships(store, { predicateType: PREDICATES.ownerReference });
       assert.equal(new Set(paged.map((t) => JSON.stringify([t.subject, t.object]))).size, paged.length);
       assert.equal(paged.length, ownerReferences.length);
     });
 
-    it('gives each Deployment the descendants its raw ownerReferences imply', () => {
+    it('should give each Deployment the descendants its raw ownerReferences imply', () => {
       const deployments = raw.filter((o) => o.kind === 'Deployment');
       assert.ok(deployments.length > 0);
       for (const deployment of deployments) {
@@ -113,7 +113,7 @@ for (const dump of DUMPS) {
       }
     });
 
-    it('binds every scheduled pod to its node', () => {
+    it('should bind every scheduled pod to its node', () => {
       const scheduled = raw.filter(
         (o) => o.kind === 'Pod' && (o as { spec?: { nodeName?: string } }).spec?.nodeName,
       );
@@ -123,7 +123,7 @@ for (const dump of DUMPS) {
       );
     });
 
-    it('changes nothing when imported again', async () => {
+    it('should change nothing when imported again', async () => {
       const revision = store.revision;
       const again = await importFiles(store, [path]);
       assert.equal(again.changedObjects, 0);
