@@ -2,7 +2,6 @@
  * The defaults `createApp` and the command line share: what the server does when an option is left
  * out, and where the commands find the store. Limits have theirs in `limits.ts` (`DEFAULT_LIMITS`).
  */
-import { DEFAULT_MAX_QUEUED_EVENTS } from '../store/index.ts';
 import type { LogLevel } from './logging.ts';
 
 /** The defaults of the server's options, and of the commands' store directory. */
@@ -25,7 +24,10 @@ export interface Defaults {
   readonly connectionInitTimeoutMs: number;
   /** Let subscribers of the same live subscription share one execution per event. */
   readonly shareSubscriptions: boolean;
-  /** Events a subscriber may have waiting before it is ended with SLOW_CONSUMER (the store's default). */
+  /**
+   * Events a subscriber of a shared subscription may have waiting before it is ended with
+   * SLOW_CONSUMER: the store's own default (`StoreOptions.maxQueuedEvents`).
+   */
   readonly maxQueuedEvents: number;
   /** Least level logged. */
   readonly logLevel: LogLevel;
@@ -48,7 +50,7 @@ export const DEFAULTS: Defaults = Object.freeze({
   corsOrigins: Object.freeze([]),
   connectionInitTimeoutMs: 3000,
   shareSubscriptions: true,
-  maxQueuedEvents: DEFAULT_MAX_QUEUED_EVENTS,
+  maxQueuedEvents: 10_000,
   logLevel: 'info',
   metrics: true,
   shutdownGraceMs: 10_000,

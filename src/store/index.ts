@@ -5,7 +5,7 @@
 export * from './errors.ts';
 export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector } from './labels.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
-export { DEFAULT_MAX_QUEUED_EVENTS, openStore } from './store.ts';
+export { openStore } from './store.ts';
 export * from './types.ts';
 export {
   normalizePredicateType,

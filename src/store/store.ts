@@ -86,8 +86,6 @@ import { EventHub, type InitialState, Watcher } from './watch.ts';
 const DEFAULT_PAGE_SIZE = 100;
 const DEFAULT_TRAVERSAL_DEPTH = 10;
 const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
-/** Events a watcher may have waiting before it is ended with SLOW_CONSUMER, unless `maxQueuedEvents` says. */
-export const DEFAULT_MAX_QUEUED_EVENTS = 10_000;
 const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
 /** Thrown inside a dry run's transaction to roll it back. */
 const ROLL_BACK = Symbol('roll back');
@@ -143,7 +141,7 @@ class LmdbStore implements Store {
     this.#maxPageSize = options.maxPageSize ?? 10_000;
     this.#maxTraversalNodes = options.maxTraversalNodes ?? 10_000;
     this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
-    this.#maxQueued = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
+    this.#maxQueued = options.maxQueuedEvents ?? 10_000;
     this.#disk = new DiskGuard(path, options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
     this.#temporary = options.inMemory === true;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
