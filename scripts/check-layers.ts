@@ -137,8 +137,9 @@ export function edgeProblem(from: string, to: string): string | null {
   if (INDEX_ONLY.includes(target) && to !== `${target}/index.ts`) {
     return `imports ${to}: outside src/${target}/, import src/${target}/index.ts`;
   }
-  if (ISOLATED.includes(source) || ISOLATED.includes(target))
+  if (ISOLATED.includes(source) || ISOLATED.includes(target)) {
     return `imports ${to}: src/generated/ stands apart`;
+  }
   if (target in ADAPTERS) {
     const allowed = source === 'cli' || (ADAPTERS[source] ?? []).includes(target);
     return allowed ? null : `imports ${to}: only cli${importersOf(target)} may import src/${target}/`;
