@@ -1,12 +1,20 @@
 /**
  * The shape every subcommand of the `resource-store` CLI has, and the helpers they share.
  */
+import type { ParseArgsConfig } from 'node:util';
+
+/** The options of a command, as `node:util`'s `parseArgs` takes them. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** A subcommand: `run` receives the arguments after its name and resolves to the exit code. */
 export interface Command {
   readonly name: string;
   /** One line for the command list of `--help`. */
   readonly summary: string;
+  /** What `<command> --help` prints: every option, with its environment variable where it has one. */
+  readonly usage: string;
+  /** The options `run` parses (with `node:util`'s `parseArgs`). */
+  readonly options: CommandOptions;
   run(argv: readonly string[]): Promise<number>;
 }
 
@@ -26,6 +34,33 @@ export async function withUsage(text: string, run: () => Promise<number>): Promi
     process.stderr.write(`${(error as Error).message}\n\n${text}`);
     return 2;
   }
+}
+
+/** What {@link parsedCommand} builds a command from. */
+export interface ParsedCommandSpec<Settings> extends Omit<Command, 'run'> {
+  /** Reads the arguments and the environment; 'help' for `--help`. Throws a usage error. */
+  parse(argv: readonly string[], env: NodeJS.ProcessEnv): Settings | 'help';
+  /** Does the work; resolves to the exit code. */
+  execute(settings: Settings): Promise<number>;
+}
+
+/**
+ * A command that parses its arguments and the process's environment, then executes: `--help`
+ * prints the usage, and a bad argument prints the message and the usage and exits with 2.
+ */
+export function parsedCommand<Settings>({
+  parse,
+  execute,
+  ...command
+}: ParsedCommandSpec<Settings>): Command {
+  return {
+    ...command,
+    run: (argv) =>
+      withUsage(command.usage, async () => {
+        const settings = parse(argv, process.env);
+        return settings === 'help' ? printUsage(command.usage) : execute(settings);
+      }),
+  };
 }
 
 /** A reader that stops early (`generate | head`) is not an error. */

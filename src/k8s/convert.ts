@@ -11,9 +11,9 @@
  *   to it cannot be matched and count as dangling.
  */
 
-import type { RelationshipInput, ResourceInput, ResourceRef } from '../store/index.ts';
-import { labelKeyError, labelValueError } from '../store/labels.ts';
-import { type DanglingOwner, DumpIndex, deriveRelationships } from './derive.ts';
+import type { DanglingOwner, ImportResource } from '../ingest/index.ts';
+import { labelKeyError, labelValueError, type RelationshipInput, type ResourceRef } from '../store/index.ts';
+import { DumpIndex, deriveRelationships } from './derive.ts';
 import { checkObject, dataTypeOf, isObject, type KubeObject, refOf } from './objects.ts';
 
 /** An object read from a file, with where it came from (for error messages). */
@@ -23,17 +23,10 @@ export interface SourcedObject {
   readonly source: string;
 }
 
-/** A resource input whose ref is complete. */
-export type ConvertedResource = ResourceInput & {
-  readonly ref: ResourceRef;
-  readonly uid: string | null;
-  readonly labels: Record<string, string>;
-};
-
 /** The writes for one object: its resource and the relationships its own fields declare. */
 export interface ConvertedObject {
   readonly source: string;
-  readonly resource: ConvertedResource;
+  readonly resource: ImportResource;
   readonly relationships: RelationshipInput[];
 }
 
@@ -53,7 +46,7 @@ export interface ConvertOptions {
 }
 
 /** The resource for one object; `warnings` receives what had to be left out. */
-export function toResourceInput(object: KubeObject, source: string, warnings: string[]): ConvertedResource {
+export function toResourceInput(object: KubeObject, source: string, warnings: string[]): ImportResource {
   const ref = refOf(object);
   const uid = object.metadata.uid;
   return {

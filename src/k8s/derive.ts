@@ -16,6 +16,7 @@
  * name, in the dependent's namespace unless that kind is cluster-scoped. Edges to Nodes, claims and
  * volumes absent from the dump are dangling too: a store allows relationships to resources it lacks.
  */
+import type { DanglingOwner } from '../ingest/index.ts';
 import {
   badInput,
   type JsonObject,
@@ -34,14 +35,6 @@ export const PREDICATES = {
   volumeClaimBinding: 'VolumeClaimBinding',
   serviceSelector: 'ServiceSelector',
 } as const;
-
-/** An owner reference whose owner uid is not known. */
-export interface DanglingOwner {
-  readonly dependent: ResourceRef;
-  /** The ref the edge points to, built from the reference itself. */
-  readonly owner: ResourceRef;
-  readonly uid: string;
-}
 
 /** Kinds that are cluster-scoped even when a dump holds none of them. */
 const CLUSTER_SCOPED = new Set(['/Node', '/Namespace', '/PersistentVolume', 'storage.k8s.io/StorageClass']);

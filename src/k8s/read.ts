@@ -6,20 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
+import { readingFile } from '../ingest/index.ts';
 import { badInput } from '../store/index.ts';
 import type { SourcedObject } from './convert.ts';
 import { isObject } from './objects.ts';
 
-/** Reads and parses one dump file; `-` reads standard input. */
+/** Reads and parses one dump file. */
 export async function readDumpFile(path: string): Promise<SourcedObject[]> {
-  const name = path === '-' ? 'stdin' : path;
-  let text: string;
-  try {
-    text = path === '-' ? await readStream(process.stdin) : await readFile(path, 'utf8');
-  } catch (error) {
-    throw badInput(name, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  return parseDump(text, name);
+  return parseDump(await readingFile(path, readFile(path, 'utf8')), path);
 }
 
 /** Parses dump text: JSON when it starts with `{` or `[`, YAML otherwise. `name` prefixes sources. */
@@ -101,11 +95,4 @@ function expandList(value: unknown, where: string): SourcedObject[] {
         : item,
     source: `${where}: items[${i}]`,
   }));
-}
-
-/** The whole of a stream as UTF-8 text. */
-export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -7,24 +7,25 @@
  *    and the refs of stored objects that the dump holds under another uid.
  * 2. Those are deleted, as `importObjects` does, before anything else is written.
  * 3. The second pass converts the objects batch by batch and writes them through the import pipeline
- *    (pipeline.ts), a few batches in flight.
+ *    (`src/ingest/pipeline.ts`), a few batches in flight.
  *
  * Unlike `importObjects`, an object's relationships are only derived in the second pass: a malformed
  * owner reference fails the import there, after the batches before it were committed, naming it.
  */
-import { isStoreError, type ResourceRef, type Store, StoreError } from '../store/index.ts';
-import { convertObject, type SourcedObject, toResourceInput } from './convert.ts';
-import { DumpIndex } from './derive.ts';
 import {
+  BatchPipeline,
   checkImportOptions,
   deleteRefs,
   emptySummary,
   type ImportItem,
   type ImportOptions,
   type ImportSummary,
-} from './import.ts';
+  replacedRefs,
+} from '../ingest/index.ts';
+import type { ResourceRef, Store } from '../store/index.ts';
+import { convertObject, type SourcedObject, toResourceInput } from './convert.ts';
+import { DumpIndex } from './derive.ts';
 import { checkObject } from './objects.ts';
-import { BatchPipeline } from './pipeline.ts';
 
 /** What the first pass learned of a dump. */
 interface DumpScan {
@@ -79,7 +80,7 @@ function scanDump(store: Store, objects: Iterable<unknown>, batchSize: number): 
         return { ref, uid, labels, source };
       });
       totalObjects += converted.length;
-      replaced.push(...replacedIn(store, converted));
+      replaced.push(...replacedRefs(store, converted));
       // Only pods' labels are looked up (by Service selectors); other objects need no labels.
       for (const { ref, uid, labels } of converted) {
         yield { ref, uid, labels: ref.kind === 'Pod' ? labels : {} };
@@ -88,27 +89,6 @@ function scanDump(store: Store, objects: Iterable<unknown>, batchSize: number): 
   }
   const index = new DumpIndex(entries(), (uid) => store.getByUid(uid)?.ref ?? null);
   return { index, totalObjects, replaced };
-}
-
-/** The refs of stored resources held under another uid than the objects'. */
-function replacedIn(store: Store, objects: { ref: ResourceRef; uid: string | null; source: string }[]) {
-  let stored: ReturnType<Store['getMany']>;
-  try {
-    stored = store.getMany(objects.map((object) => object.ref));
-  } catch (error) {
-    throw nameObject(error, objects);
-  }
-  return objects
-    .filter(({ uid }, i) => uid !== null && stored[i] !== null && stored[i]!.uid !== uid)
-    .map(({ ref }) => ref);
-}
-
-/** A store error about `refs[i]` rewritten to name object i's source. */
-function nameObject(error: unknown, objects: readonly { source: string }[]): unknown {
-  const index = isStoreError(error) ? /^refs\[(\d+)\]/.exec(error.details.field ?? '')?.[1] : undefined;
-  if (index === undefined || !isStoreError(error)) return error;
-  const message = `${objects[Number(index)]!.source}: ${error.message.replace(/^refs\[\d+\]\./, 'ref.')}`;
-  return new StoreError(error.code, message, error.details);
 }
 
 /** Each object with its source, `objects[i]`. */

@@ -1,81 +1,26 @@
 /**
  * The server: one `node:http` server with GraphQL over HTTP and websocket on `/graphql`, and health
- * probes.
+ * probes. `createApp` wires the parts together; its options are resolved in `config.ts`.
  *
  * Store ownership: given `store`, the caller owns it and `stop()` leaves it open; given
  * `storeOptions`, the app opens the store in `start()` and closes it in `stop()`.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { stringifyResult } from '../schema/index.ts';
-import { invariant, openStore, type Store, type StoreOptions } from '../store/index.ts';
-import { type AuthConfig, connectionToken, createAuthenticator } from './auth.ts';
+import { invariant, openStore, type Store } from '../store/index.ts';
+import { type Authenticator, connectionToken, createAuthenticator } from './auth.ts';
+import { type AppConfig, type ResolvedAppConfig, resolveAppConfig } from './config.ts';
 import { answerProbe } from './health.ts';
-import { createHttpGraphQL, type Stringify } from './http-graphql.ts';
+import { createHttpGraphQL, type HttpGraphQL } from './http-graphql.ts';
 import { errorReply, sendReply } from './http-reply.ts';
-import { type Limits, resolveLimits } from './limits.ts';
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel, yogaLogger } from './logging.ts';
+import { createLogger, type Logger, yogaLogger } from './logging.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { createRequestLog } from './request-log.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
-import { createGraphQLHandler, GRAPHQL_PATH } from './yoga.ts';
+import { createGraphQLHandler, GRAPHQL_PATH, type Yoga } from './yoga.ts';
 import { useRequestLog } from './yoga-request-log.ts';
 
-/** Where the store comes from: one the caller owns, or options to open one the app owns. */
-export type StoreSource = { readonly store: Store } | { readonly storeOptions: StoreOptions };
-
-/** Configuration of {@link createApp}. */
-export type AppConfig = StoreSource & {
-  /** TCP port; 0 picks a free one (default 4000). */
-  readonly port?: number;
-  /** Interface to listen on (default 127.0.0.1). */
-  readonly host?: string;
-  /** Serve GraphiQL to browsers (default true; turn off in production). */
-  readonly graphiql?: boolean;
-  /** Answer introspection queries, `__schema` and `__type` (default true; turn off in production). */
-  readonly introspection?: boolean;
-  /** Limits on requests and operations; those left out keep their defaults (`DEFAULT_LIMITS`). */
-  readonly limits?: Partial<Limits>;
-  /** Require the CSRF header on requests a browser sends without a preflight (default true). */
-  readonly csrfPrevention?: boolean;
-  /** Origins besides the server's own whose pages may call it, over HTTP and websocket (default none). */
-  readonly corsOrigins?: readonly string[];
-  /** How long a websocket may take to send `connection_init` before it is closed (default 3 s). */
-  readonly connectionInitTimeoutMs?: number;
-  /**
-   * Let websocket subscribers of the same live subscription (same query, operation name, variables
-   * and principal; neither `since` nor `initialState`) share one execution per event (default true).
-   */
-  readonly shareSubscriptions?: boolean;
-  /**
-   * Events a subscriber of a shared subscription may have waiting before it is ended with
-   * SLOW_CONSUMER (default: `storeOptions.maxQueuedEvents` when the app opens the store, else 10,000,
-   * the store's default).
-   */
-  readonly maxQueuedEvents?: number;
-  /** Require bearer tokens and apply their principals' rules (default: off, everything allowed). */
-  readonly auth?: AuthConfig;
-  /** Log requests and unexpected errors (default true); false silences every log line. */
-  readonly logging?: boolean;
-  /** Least level logged, as JSON lines on stdout (default `info`). */
-  readonly logLevel?: LogLevel;
-  /** A pino logger to log to instead (`logging` and `logLevel` are then ignored). */
-  readonly logger?: Logger;
-  /** Serve Prometheus metrics at `/metrics` (default true). */
-  readonly metrics?: boolean;
-  /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
-  readonly shutdownGraceMs?: number;
-  /**
-   * Serve JSON POSTs on the lean path, straight on `node:http` (default true); off, yoga serves every
-   * HTTP request. Answers are the same either way; the lean path is several times cheaper.
-   */
-  readonly leanHttp?: boolean;
-  /**
-   * How the lean path serializes each finished result (default `stringifyResult`: `JSON.stringify`
-   * with stored payloads spliced in as their text).
-   */
-  readonly stringify?: Stringify;
-};
+export type { AppConfig, StoreSource } from './config.ts';
 
 /** A server created by {@link createApp}. */
 export interface App {
@@ -145,117 +90,141 @@ function unreadiness(store: Store, stopping: boolean): string | null {
   return store.storage().full ? 'storage full: writes are refused' : null;
 }
 
+/** What the parts of a running app are made with. */
+interface Wiring {
+  readonly settings: ResolvedAppConfig;
+  readonly logger: Logger;
+  readonly authenticator: Authenticator | null;
+  /** Whether `stop()` has begun. */
+  readonly stopping: () => boolean;
+}
+
+/** yoga, and the lean JSON POST path in front of it (a handler that takes nothing when it is off). */
+function graphqlHandlers(store: Store, metrics: ServerMetrics | null, wiring: Wiring) {
+  const { settings, logger, authenticator } = wiring;
+  const observe = metrics ? metrics.observeOperation : () => {};
+  const requestLog = metrics || logger.isLevelEnabled('info') ? createRequestLog(logger, observe) : null;
+  const yoga = createGraphQLHandler(metrics?.store ?? store, {
+    graphiql: settings.graphiql,
+    logging: logger.isLevelEnabled('error') ? yogaLogger(logger) : false,
+    firstPlugins: requestLog ? [useRequestLog(requestLog)] : [],
+    limits: settings.limits,
+    introspection: settings.introspection,
+    csrfPrevention: settings.csrfPrevention,
+    corsOrigins: settings.corsOrigins,
+    auth: authenticator,
+  });
+  const lean: HttpGraphQL = settings.leanHttp
+    ? createHttpGraphQL(yoga, {
+        requestLog,
+        authenticator,
+        graphiql: settings.graphiql,
+        maxBodyBytes: settings.limits.maxBodyBytes,
+        csrfPrevention: settings.csrfPrevention,
+        corsOrigins: settings.corsOrigins,
+        stringify: settings.stringify,
+      })
+    : () => false;
+  return { yoga, lean };
+}
+
+/** The HTTP server: probes, then metrics, then GraphQL (the lean path, else yoga). */
+function httpServer(
+  store: Store,
+  metrics: ServerMetrics | null,
+  handlers: { yoga: Yoga; lean: HttpGraphQL },
+  stopping: () => boolean,
+): Server {
+  const server = createServer((request, response) => {
+    if (answerProbe(request, response, () => unreadiness(store, stopping()))) return;
+    if (metrics?.answer(request, response)) return;
+    if (stopping()) return refuseWhileStopping(response);
+    // Once stopping, a connection is closed as soon as its last response is sent.
+    response.once('finish', () => {
+      if (stopping()) setImmediate(() => server.closeIdleConnections());
+    });
+    if (!handlers.lean(request, response)) void handlers.yoga(request, response);
+  });
+  return server;
+}
+
+/** graphql-ws on the HTTP server's `/graphql`. */
+function websocketEndpoint(
+  server: Server,
+  yoga: Yoga,
+  store: Store,
+  metrics: ServerMetrics | null,
+  { settings, authenticator, logger }: Wiring,
+): WebSocketEndpoint {
+  const websocket = attachWebSocket(server, yoga, {
+    maxMessageBytes: settings.limits.maxMessageBytes,
+    connectionInitTimeoutMs: settings.connectionInitTimeoutMs,
+    corsOrigins: settings.corsOrigins,
+    authenticate: authenticator ? (params) => authenticator.authenticate(connectionToken(params)) : undefined,
+    shareSubscriptions: settings.shareSubscriptions,
+    maxQueuedEvents: settings.maxQueuedEvents,
+    revision: () => store.revision,
+    onSlowConsumer: () => metrics?.slowConsumer('queue'),
+    onInternalError: (error) => logUnexpected(logger, error),
+  });
+  metrics?.reportSockets(() => websocket.stats());
+  return websocket;
+}
+
+/** Logs an unexpected websocket failure with its stack (the client is told nothing of it). */
+function logUnexpected(logger: Logger, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.error({ err: error }, `unexpected websocket error: ${message}`);
+}
+
+/** Builds every part over `store` and listens; on a failure to listen, undoes what it built. */
+async function serveStore(store: Store, wiring: Wiring): Promise<Running> {
+  const { settings } = wiring;
+  const metrics = settings.metrics ? createMetrics(store) : null;
+  const handlers = graphqlHandlers(store, metrics, wiring);
+  const server = httpServer(store, metrics, handlers, wiring.stopping);
+  const websocket = websocketEndpoint(server, handlers.yoga, store, metrics, wiring);
+  try {
+    const address = await listen(server, settings.port, settings.host);
+    const dispose = () => handlers.yoga.dispose();
+    return { store, server, websocket, metrics, dispose, url: endpointUrl(address) };
+  } catch (error) {
+    await websocket.close();
+    await metrics?.close();
+    if (settings.ownsStore) await store.close();
+    throw error;
+  }
+}
+
+/** Stops a running app: the server, its sockets and handlers, then the store if the app owns it. */
+async function shutdown(app: Running, { settings, logger }: Wiring): Promise<void> {
+  const closed = closeServer(app.server, settings.shutdownGraceMs);
+  await app.websocket.close();
+  await closed;
+  await app.dispose();
+  await app.metrics?.close();
+  if (settings.ownsStore) await app.store.close();
+  logger.flush();
+}
+
 /** Creates the server; nothing listens until `start()`. */
 export function createApp(config: AppConfig): App {
-  const owned = 'storeOptions' in config;
-  const limits = resolveLimits(config.limits);
-  const corsOrigins = config.corsOrigins ?? [];
-  const connectionInitTimeoutMs = config.connectionInitTimeoutMs ?? 3000;
-  if (!Number.isSafeInteger(connectionInitTimeoutMs) || connectionInitTimeoutMs < 1) {
-    throw new RangeError(
-      `connectionInitTimeoutMs must be a positive integer, given ${connectionInitTimeoutMs}`,
-    );
-  }
-  const maxQueuedEvents =
-    config.maxQueuedEvents ?? (owned ? config.storeOptions.maxQueuedEvents : undefined) ?? 10_000;
-  if (!Number.isSafeInteger(maxQueuedEvents) || maxQueuedEvents < 1) {
-    throw new RangeError(`maxQueuedEvents must be a positive integer, given ${maxQueuedEvents}`);
-  }
-  const logLevel = config.logLevel ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new RangeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, given ${logLevel}`);
-  }
-  const logger = config.logger ?? createLogger(config.logging === false ? 'silent' : logLevel);
+  const settings = resolveAppConfig(config);
+  const logger = config.logger ?? createLogger(settings.logLevel);
   const authenticator = config.auth === undefined ? null : createAuthenticator(config.auth);
   let running: Running | null = null;
   let stopping: Promise<void> | null = null;
-
-  async function start(): Promise<void> {
-    invariant(running === null && stopping === null, 'an app starts once');
-    const store = 'store' in config ? config.store : await openStore(config.storeOptions);
-    const metrics = config.metrics === false ? null : createMetrics(store);
-    const observe = metrics ? metrics.observeOperation : () => {};
-    const requestLog = metrics || logger.isLevelEnabled('info') ? createRequestLog(logger, observe) : null;
-    const graphiql = config.graphiql ?? true;
-    const csrfPrevention = config.csrfPrevention ?? true;
-    const yoga = createGraphQLHandler(metrics?.store ?? store, {
-      graphiql,
-      logging: logger.isLevelEnabled('error') ? yogaLogger(logger) : false,
-      firstPlugins: requestLog ? [useRequestLog(requestLog)] : [],
-      limits,
-      introspection: config.introspection ?? true,
-      csrfPrevention,
-      corsOrigins,
-      auth: authenticator,
-    });
-    const lean =
-      config.leanHttp === false
-        ? () => false
-        : createHttpGraphQL(yoga, {
-            requestLog,
-            authenticator,
-            graphiql,
-            maxBodyBytes: limits.maxBodyBytes,
-            csrfPrevention,
-            corsOrigins,
-            stringify: config.stringify ?? stringifyResult,
-          });
-    const server = createServer((request, response) => {
-      if (answerProbe(request, response, () => unreadiness(store, stopping !== null))) return;
-      if (metrics?.answer(request, response)) return;
-      if (stopping !== null) return refuseWhileStopping(response);
-      // Once stopping, a connection is closed as soon as its last response is sent.
-      response.once('finish', () => {
-        if (stopping !== null) setImmediate(() => server.closeIdleConnections());
-      });
-      if (!lean(request, response)) void yoga(request, response);
-    });
-    const websocket = attachWebSocket(server, yoga, {
-      maxMessageBytes: limits.maxMessageBytes,
-      connectionInitTimeoutMs,
-      corsOrigins,
-      authenticate: authenticator
-        ? (params) => authenticator.authenticate(connectionToken(params))
-        : undefined,
-      shareSubscriptions: config.shareSubscriptions ?? true,
-      maxQueuedEvents,
-      revision: () => store.revision,
-      onSlowConsumer: () => metrics?.slowConsumer('queue'),
-    });
-    metrics?.reportSockets(() => websocket.stats());
-    try {
-      const address = await listen(server, config.port ?? 4000, config.host ?? '127.0.0.1');
-      running = {
-        store,
-        server,
-        websocket,
-        metrics,
-        dispose: () => yoga.dispose(),
-        url: endpointUrl(address),
-      };
-    } catch (error) {
-      await websocket.close();
-      await metrics?.close();
-      if (owned) await store.close();
-      throw error;
-    }
-  }
-
-  async function shutdown(app: Running): Promise<void> {
-    const closed = closeServer(app.server, config.shutdownGraceMs ?? 10_000);
-    await app.websocket.close();
-    await closed;
-    await app.dispose();
-    await app.metrics?.close();
-    if (owned) await app.store.close();
-    logger.flush();
-  }
+  const wiring: Wiring = { settings, logger, authenticator, stopping: () => stopping !== null };
 
   return {
-    start,
+    async start() {
+      invariant(running === null && stopping === null, 'an app starts once');
+      const store = 'store' in config ? config.store : await openStore(config.storeOptions);
+      running = await serveStore(store, wiring);
+    },
     stop() {
       if (running === null) return stopping ?? Promise.resolve();
-      stopping ??= shutdown(running);
+      stopping ??= shutdown(running, wiring);
       return stopping;
     },
     get url() {

@@ -48,6 +48,8 @@ export interface WebSocketOptions {
   readonly revision: () => number;
   /** Called when a subscriber of a shared subscription is ended for falling behind. */
   readonly onSlowConsumer?: () => void;
+  /** Called with what failed when handling a message closes a socket unexpectedly (with 1011). */
+  readonly onInternalError?: (error: unknown) => void;
 }
 
 /** The permission scope of a socket's operations: subscribers in one scope see the same events. */
@@ -154,6 +156,7 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
       },
     },
     sockets,
+    { onInternalError: options.onInternalError },
   );
   return {
     stats() {

@@ -14,6 +14,12 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
+/**
+ * The close reason of a socket whose message handling failed unexpectedly: like an unexpected error
+ * over HTTP, it tells the client nothing of the cause (the error is not the client's to read).
+ */
+const INTERNAL_ERROR_REASON = 'Internal server error';
+
 /** What graphql-ws's context carries of each socket (`ctx.extra`). */
 export interface SocketExtra {
   readonly socket: WebSocket;
@@ -47,10 +53,12 @@ function outgoing(extra: SocketExtra, message: string): string | Buffer {
   return Buffer.concat([Buffer.from(`${HEAD}${id},"type":"next","payload":`), json, TAIL]);
 }
 
-/** A close reason within the protocol's 123 bytes, hiding internals in production. */
-function closeReason(error: unknown): string {
-  const reason = error instanceof Error ? error.message : String(error);
-  return process.env.NODE_ENV === 'production' || reason.length >= 124 ? 'Internal server error' : reason;
+/** Options of {@link serveGraphQLWs}'s own transport. */
+export interface TransportOptions {
+  /** How often each socket is pinged (default 12 s); one that sends no pong as long again is dropped. */
+  readonly keepAliveMs?: number;
+  /** Called with what failed when handling a message closes its socket with 1011 (default: nothing). */
+  readonly onInternalError?: (error: unknown) => void;
 }
 
 /** Pings every `keepAliveMs`; a socket that sends no pong within as long again is terminated. */
@@ -79,7 +87,7 @@ function keepAlive(socket: WebSocket, keepAliveMs: number): () => void {
 export function serveGraphQLWs(
   options: ServerOptions<Record<string, unknown> | undefined, SocketExtra>,
   sockets: WebSocketServer,
-  keepAliveMs = 12_000,
+  { keepAliveMs = 12_000, onInternalError = () => {} }: TransportOptions = {},
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
   sockets.options.handleProtocols = handleProtocols;
@@ -105,7 +113,8 @@ export function serveGraphQLWs(
             try {
               await handle(String(data));
             } catch (error) {
-              socket.close(CloseCode.InternalServerError, closeReason(error));
+              onInternalError(error);
+              socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
             }
           }),
       },

@@ -3,7 +3,13 @@
  * change log. This module is the store's whole public surface; it knows nothing of GraphQL.
  */
 export * from './errors.ts';
-export { type LabelSelector, parseLabelSelector } from './labels.ts';
+export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector } from './labels.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
 export { openStore } from './store.ts';
 export * from './types.ts';
+export {
+  normalizePredicateType,
+  normalizeRef,
+  normalizeResourceInput,
+  type ResourceContent,
+} from './validate.ts';

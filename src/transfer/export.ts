@@ -4,8 +4,11 @@
  * commit while the export runs do not show in it.
  */
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { Store } from '../store/index.ts';
+import { finished } from 'node:stream/promises';
+import { badInput, isStoreError, type Store } from '../store/index.ts';
 import { headerLine, relationshipLines, resourceLine } from './format.ts';
 
 /** Options of an export. */
@@ -62,6 +65,32 @@ export async function exportStore(
     return summary;
   } finally {
     sink.release();
+  }
+}
+
+/**
+ * Writes the export to the file at `path`, replaced only once the export is complete: it is written
+ * to a temporary file beside `path` first, and renamed. A failure to write the file is BAD_USER_INPUT
+ * naming `path`; on any failure the temporary file is removed and `path` is left as it was.
+ */
+export async function exportStoreToFile(
+  store: Store,
+  path: string,
+  options: ExportOptions = {},
+): Promise<ExportSummary> {
+  const partial = `${path}.partial-${process.pid}`;
+  const file = createWriteStream(partial);
+  try {
+    const summary = await exportStore(store, file, options);
+    file.end();
+    await finished(file);
+    await rename(partial, path);
+    return summary;
+  } catch (error) {
+    file.destroy();
+    await rm(partial, { force: true });
+    if (isStoreError(error)) throw error;
+    throw badInput(path, `cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
 }
 

@@ -24,20 +24,10 @@
  *   null, is attached by standard RDF reification: a blank node with `rdf:subject`, `rdf:predicate`,
  *   `rdf:object` naming the triple and `<urn:resource-store:data>` an `rdf:JSON` literal of the data.
  *
- * Reading is strict: an unknown field, a statement of another shape, a named graph, a duplicate ref or
- * uid, or reified data without its triple fails with BAD_USER_INPUT naming the file and line.
+ * This module writes the format; `reader.ts` reads it.
  */
-import { DataFactory, Parser, type Quad, type Term, Writer } from 'n3';
-import {
-  isStoreError,
-  type JsonObject,
-  type JsonValue,
-  type Relationship,
-  type Resource,
-  type ResourceRef,
-  StoreError,
-} from '../store/index.ts';
-import { normalizePredicateType, normalizeRef, normalizeResourceInput } from '../store/validate.ts';
+import { DataFactory, Writer } from 'n3';
+import type { JsonObject, JsonValue, Relationship, Resource, ResourceRef } from '../store/index.ts';
 
 /** The `format` number of the header this module writes and reads. */
 export const EXPORT_FORMAT = 1;
@@ -49,10 +39,14 @@ export const PREDICATE_IRI = 'urn:resource-store:predicate:';
 /** Predicate of the reified statement that carries a relationship's data. */
 export const DATA_IRI = 'urn:resource-store:data';
 const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
-const RDF_JSON = `${RDF}JSON`;
-const RDF_TYPE = `${RDF}type`;
-const RDF_STATEMENT = `${RDF}Statement`;
-const REIFICATION = {
+/** The datatype of a relationship's data literal. */
+export const RDF_JSON = `${RDF}JSON`;
+/** `rdf:type`, which a reified statement may state (as `rdf:Statement`). */
+export const RDF_TYPE = `${RDF}type`;
+/** `rdf:Statement`. */
+export const RDF_STATEMENT = `${RDF}Statement`;
+/** The predicates of a reified statement's subject, predicate and object. */
+export const REIFICATION = {
   subject: `${RDF}subject`,
   predicate: `${RDF}predicate`,
   object: `${RDF}object`,
@@ -78,7 +72,8 @@ export interface ExportedRelationship {
   object: ResourceRef;
 }
 
-const RESOURCE_FIELDS = ['ref', 'uid', 'labels', 'annotations', 'dataType', 'data'] as const;
+/** The fields of a resource line, in the order they are written. */
+export const RESOURCE_FIELDS = ['ref', 'uid', 'labels', 'annotations', 'dataType', 'data'] as const;
 
 // --- writing --------------------------------------------------------------------------------------
 
@@ -134,283 +129,4 @@ function encodePart(part: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-// --- reading --------------------------------------------------------------------------------------
-
-/** A record of an export with where it came from (`file: line N`). */
-export interface Sourced<T> {
-  readonly source: string;
-  readonly value: T;
-}
-
-/** What one export file holds. */
-export interface ExportContent {
-  /** The header's revision; null for a file without header (a split-off part). */
-  readonly revision: number | null;
-  readonly resources: Sourced<ExportedResource>[];
-  readonly relationships: Sourced<ExportedRelationship>[];
-}
-
-/** True when `name` has an export extension, or `head` (the start of the text) looks like one. */
-export function looksLikeExport(name: string, head: string): boolean {
-  const lower = name.toLowerCase();
-  if (EXPORT_EXTENSIONS.some((extension) => lower.endsWith(extension))) return true;
-  for (const raw of head.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    return line.startsWith('{"resource-store":"export"') || line.startsWith('<') || line.startsWith('_:');
-  }
-  return false;
-}
-
-/** A reified statement being collected, by blank node label. */
-interface Reification {
-  readonly source: string;
-  subject?: string;
-  predicate?: string;
-  object?: string;
-  data?: JsonObject;
-}
-
-/**
- * Reads an export line by line (`line(text)` for each line in order, then `finish()`). Every problem
- * is a BAD_USER_INPUT error naming `name` and the line.
- */
-export class ExportReader {
-  readonly #name: string;
-  #lineNumber = 0;
-  #revision: number | null = null;
-  readonly #resources: Sourced<ExportedResource>[] = [];
-  /** Relationships by `subjectIri predicateIri objectIri`, in the order of their triples. */
-  readonly #relationships = new Map<string, Sourced<ExportedRelationship>>();
-  readonly #reifications = new Map<string, Reification>();
-  /** Decoded IRIs: every ref and predicate is named by many statements. */
-  readonly #refs = new Map<string, { ref: ResourceRef; iri: string }>();
-  readonly #predicates = new Map<string, { type: string; iri: string }>();
-  /** Blank node labels are scoped to one document, so one parser (one label space) per file. */
-  readonly #parser = new Parser({ format: 'N-Quads', blankNodePrefix: '' });
-
-  constructor(name: string) {
-    this.#name = name;
-  }
-
-  /** Reads the next line (without its line break). */
-  line(raw: string): void {
-    this.#lineNumber++;
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const start = text.search(/\S/);
-    if (start < 0) return;
-    if (text[start] === '{') this.#json(text);
-    else if (text[start] !== '#') this.#quads(text);
-  }
-
-  /** The whole content; fails on reified data whose triple never came. */
-  finish(): ExportContent {
-    for (const [label, reification] of this.#reifications) {
-      const { subject, predicate, object, data } = reification;
-      const at = (message: string) => new StoreError('BAD_USER_INPUT', `${reification.source}: ${message}`);
-      if (subject === undefined || predicate === undefined || object === undefined || data === undefined) {
-        throw at(
-          `_:${label} needs rdf:subject, rdf:predicate, rdf:object and <${DATA_IRI}> (it is a relationship's data)`,
-        );
-      }
-      const relationship = this.#relationships.get(tripleKey(subject, predicate, object))?.value;
-      if (!relationship) throw at(`_:${label} gives data for a relationship the file does not state`);
-      relationship.predicate.data = data;
-    }
-    return {
-      revision: this.#revision,
-      resources: this.#resources,
-      relationships: [...this.#relationships.values()],
-    };
-  }
-
-  get #source(): string {
-    return `${this.#name}: line ${this.#lineNumber}`;
-  }
-
-  #fail(message: string): StoreError {
-    return new StoreError('BAD_USER_INPUT', `${this.#source}: ${message}`, { field: this.#source });
-  }
-
-  #json(text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw this.#fail(`invalid JSON: ${(error as Error).message}`);
-    }
-    if (!isRecord(value)) throw this.#fail('a JSON line must be an object (a resource or the header)');
-    if ('resource-store' in value) this.#header(value);
-    else this.#resource(value);
-  }
-
-  #header(value: Record<string, unknown>): void {
-    if (this.#lineNumber !== 1 || value['resource-store'] !== 'export') {
-      throw this.#fail(
-        'an export header is allowed only on the first line (import concatenated exports as separate files)',
-      );
-    }
-    if (value.format !== EXPORT_FORMAT) {
-      throw this.#fail(`export format ${JSON.stringify(value.format)} is not supported (this is format 1)`);
-    }
-    const { revision } = value;
-    if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
-      throw this.#fail('the header revision must be a non-negative integer');
-    }
-    this.#revision = revision;
-  }
-
-  #resource(value: Record<string, unknown>): void {
-    const unknown = Object.keys(value).find((key) => !(RESOURCE_FIELDS as readonly string[]).includes(key));
-    if (unknown !== undefined) {
-      throw this.#fail(
-        `unknown field ${JSON.stringify(unknown)} (a resource has ${RESOURCE_FIELDS.join(', ')})`,
-      );
-    }
-    if (typeof value.uid !== 'string') throw this.#fail('uid: must be a string');
-    const content = this.#checked(() => normalizeResourceInput(value as never, 'resource'), 'resource.');
-    this.#resources.push({ source: this.#source, value: { ...content, uid: value.uid } });
-  }
-
-  #quads(text: string): void {
-    let quads: Quad[];
-    try {
-      quads = this.#parser.parse(text);
-    } catch (error) {
-      const reason = (error as Error).message.replace(/ on line \d+\.?$/, '');
-      throw this.#fail(`invalid N-Quads: ${reason}`);
-    }
-    if (quads.length !== 1) throw this.#fail('each N-Quads line must hold exactly one statement');
-    const [quad] = quads as [Quad];
-    if (quad.graph.termType !== 'DefaultGraph') {
-      throw this.#fail('statements must be in the default graph (the export uses no named graphs)');
-    }
-    if (quad.subject.termType === 'BlankNode') this.#reified(quad.subject.value, quad);
-    else this.#triple(quad);
-  }
-
-  /** `<subject> <predicate> <object>`: a relationship with null data (unless reified data comes). */
-  #triple(quad: Quad): void {
-    const subject = this.#ref(quad.subject, 'subject');
-    const predicate = this.#predicate(quad.predicate, 'predicate');
-    const object = this.#ref(quad.object, 'object');
-    const key = tripleKey(subject.iri, predicate.iri, object.iri);
-    if (this.#relationships.has(key)) return;
-    this.#relationships.set(key, {
-      source: this.#source,
-      value: { subject: subject.ref, predicate: { type: predicate.type, data: null }, object: object.ref },
-    });
-  }
-
-  /** One statement of a reification: `_:b rdf:subject|rdf:predicate|rdf:object|data ...`. */
-  #reified(label: string, quad: Quad): void {
-    const reification = this.#reifications.get(label) ?? { source: this.#source };
-    this.#reifications.set(label, reification);
-    const { predicate, object } = quad;
-    const set = <K extends 'subject' | 'predicate' | 'object' | 'data'>(key: K, value: Reification[K]) => {
-      const previous = reification[key];
-      if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(value)) {
-        throw this.#fail(`_:${label} already has another ${predicate.value}`);
-      }
-      reification[key] = value;
-    };
-    const iri = predicate.termType === 'NamedNode' ? predicate.value : '';
-    if (iri === REIFICATION.subject) set('subject', this.#ref(object, 'object').iri);
-    else if (iri === REIFICATION.predicate) set('predicate', this.#predicate(object, 'object').iri);
-    else if (iri === REIFICATION.object) set('object', this.#ref(object, 'object').iri);
-    else if (iri === DATA_IRI) set('data', this.#data(object));
-    else if (iri !== RDF_TYPE || object.termType !== 'NamedNode' || object.value !== RDF_STATEMENT) {
-      throw this.#fail(
-        `unexpected statement about _:${label} (a blank node carries a relationship's data: rdf:subject, rdf:predicate, rdf:object, <${DATA_IRI}>)`,
-      );
-    }
-  }
-
-  /** A ref IRI's ref, and its canonical IRI (to match statements that encode it differently). */
-  #ref(term: Term, position: string): { ref: ResourceRef; iri: string } {
-    if (term.termType !== 'NamedNode' || !term.value.startsWith(REF_IRI)) {
-      throw this.#fail(
-        `the ${position} must be a resource IRI <${REF_IRI}GROUP/VERSION/KIND/NAMESPACE/NAME>`,
-      );
-    }
-    const cached = this.#refs.get(term.value);
-    if (cached) return cached;
-    const parts = term.value.slice(REF_IRI.length).split('/');
-    if (parts.length !== 5) {
-      throw this.#fail(
-        `<${term.value}> must have 5 parts GROUP/VERSION/KIND/NAMESPACE/NAME, has ${parts.length}`,
-      );
-    }
-    const [group, version, kind, namespace, name] = parts.map((part) => this.#decode(part, term.value));
-    const ref = this.#checked(
-      () => normalizeRef({ group, version, kind, namespace, name } as never, 'ref'),
-      '',
-    );
-    const decoded = { ref, iri: refIri(ref) };
-    this.#refs.set(term.value, decoded);
-    return decoded;
-  }
-
-  /** A predicate IRI's type, and its canonical IRI. */
-  #predicate(term: Term, position: string): { type: string; iri: string } {
-    if (term.termType !== 'NamedNode' || !term.value.startsWith(PREDICATE_IRI)) {
-      throw this.#fail(`the ${position} must be a predicate IRI <${PREDICATE_IRI}TYPE>`);
-    }
-    const cached = this.#predicates.get(term.value);
-    if (cached) return cached;
-    const raw = this.#decode(term.value.slice(PREDICATE_IRI.length), term.value);
-    const type = this.#checked(() => normalizePredicateType(raw, 'predicate type'), '');
-    const decoded = { type, iri: predicateIri(type) };
-    this.#predicates.set(term.value, decoded);
-    return decoded;
-  }
-
-  #data(term: Term): JsonObject {
-    if (term.termType !== 'Literal' || term.datatype.value !== RDF_JSON) {
-      throw this.#fail(`<${DATA_IRI}> must be an rdf:JSON literal`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(term.value);
-    } catch (error) {
-      throw this.#fail(`the rdf:JSON literal is not JSON: ${(error as Error).message}`);
-    }
-    if (!isRecord(value)) throw this.#fail('relationship data must be a JSON object');
-    return value as JsonObject;
-  }
-
-  #decode(part: string, iri: string): string {
-    try {
-      return decodeURIComponent(part);
-    } catch {
-      throw this.#fail(`<${iri}> has an invalid percent-encoding`);
-    }
-  }
-
-  /** Runs a store validation, rethrowing its error with this line as source. */
-  #checked<T>(validate: () => T, prefix: string): T {
-    try {
-      return validate();
-    } catch (error) {
-      if (!isStoreError(error)) throw error;
-      throw this.#fail(prefix === '' ? error.message : error.message.replace(prefix, ''));
-    }
-  }
-}
-
-/** Reads a whole export held in memory. */
-export function parseExport(text: string, name: string): ExportContent {
-  const reader = new ExportReader(name);
-  for (const line of text.split('\n')) reader.line(line);
-  return reader.finish();
-}
-
-function tripleKey(subject: string, predicate: string, object: string): string {
-  return `${subject} ${predicate} ${object}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,9 +1,9 @@
 /**
- * Imports exports (`format.ts`) back into a store, with the Kubernetes importer's batching: every file
- * is read and checked first, so a malformed line fails the import before anything is written; then
- * resources and relationships are written in order, `batchSize` lines per atomic transaction, a
- * resource by `apply` (importing the same export again changes nothing) and a relationship by adding
- * it. A batch the store rejects is not written and the error names the file and line at fault.
+ * Imports exports (`format.ts`) back into a store, with the batching of every import (`src/ingest/`):
+ * every file is read and checked first, so a malformed line fails the import before anything is
+ * written; then resources and relationships are written in order, `batchSize` lines per atomic
+ * transaction, a resource by `apply` (importing the same export again changes nothing) and a
+ * relationship by adding it. A batch the store rejects is not written and the error names the file and line at fault.
  *
  * Into an empty store this recreates every resource (ref, uid, labels, annotations, dataType, data)
  * and every relationship (with its data, dangling ends included). Versions, revisions and timestamps
@@ -13,42 +13,28 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { SourcedObject } from '../k8s/convert.ts';
-import type { DanglingOwner } from '../k8s/derive.ts';
 import {
+  type DanglingOwner,
   emptySummary,
   type ImportItem,
   type ImportOptions,
   type ImportSummary,
+  readingFile,
   writeItems,
-} from '../k8s/import.ts';
-import { parseDump, readDumpFile, readStream } from '../k8s/read.ts';
-import { badInput, OWNER_REFERENCE, type Store, StoreError } from '../store/index.ts';
-import { type ExportContent, ExportReader, looksLikeExport, parseExport, refIri } from './format.ts';
-
-/** What `import` reads from one file: an export, or a Kubernetes dump. */
-export type ImportInput =
-  | { readonly kind: 'export'; readonly content: ExportContent }
-  | { readonly kind: 'dump'; readonly objects: SourcedObject[] };
+} from '../ingest/index.ts';
+import { badInput, OWNER_REFERENCE, type Store } from '../store/index.ts';
+import { refIri } from './format.ts';
+import { type ExportContent, ExportReader, looksLikeExport } from './reader.ts';
 
 /** Bytes read from the start of a file to tell an export from a dump. */
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 
 /**
- * Reads a file `import` was given (`-` is standard input): an export when its name ends in `.ndjson`,
- * `.jsonl`, `.nq` or `.nt` or it starts like one (the export header or an N-Quads statement), a
- * Kubernetes dump otherwise.
+ * Whether the file at `path` is an export: its name ends in `.ndjson`, `.jsonl`, `.nq` or `.nt`, or it
+ * starts like one (the export header or an N-Quads statement).
  */
-export async function readImportFile(path: string): Promise<ImportInput> {
-  if (path === '-') {
-    const text = await readOr('stdin', readStream(process.stdin));
-    return looksLikeExport('', text.slice(0, HEAD_BYTES))
-      ? { kind: 'export', content: parseExport(text, 'stdin') }
-      : { kind: 'dump', objects: parseDump(text, 'stdin') };
-  }
-  return looksLikeExport(path, await readOr(path, readHead(path)))
-    ? { kind: 'export', content: await readExportFile(path) }
-    : { kind: 'dump', objects: await readDumpFile(path) };
+export async function isExportFile(path: string): Promise<boolean> {
+  return looksLikeExport(path, await readingFile(path, readHead(path)));
 }
 
 /** Reads an export file line by line. */
@@ -56,7 +42,7 @@ export async function readExportFile(path: string): Promise<ExportContent> {
   const reader = new ExportReader(path);
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  await readOr(
+  await readingFile(
     path,
     (async () => {
       for await (const line of lines) reader.line(line);
@@ -136,15 +122,5 @@ async function readHead(path: string): Promise<string> {
     return buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await file.close();
-  }
-}
-
-/** Awaits a read; an I/O failure becomes BAD_USER_INPUT naming the file. */
-async function readOr<T>(name: string, reading: Promise<T>): Promise<T> {
-  try {
-    return await reading;
-  } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw badInput(name, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
 }

@@ -46,7 +46,7 @@ const pod = (name: string, labels: JsonObject, namespace = 'shop', spec: JsonObj
   obj('v1', 'Pod', name, { namespace, uid: `pod-${name}`, labels }, { spec });
 
 describe('convertObjects: resources', () => {
-  it('maps apiVersion, metadata, labels and annotations, keeping the whole object as data', () => {
+  it('should map apiVersion, metadata, labels and annotations, keeping the whole object as data', () => {
     const service = obj('v1', 'Service', 'api', {
       namespace: 'shop',
       uid: 'svc-1',
@@ -64,13 +64,13 @@ describe('convertObjects: resources', () => {
     });
   });
 
-  it('gives cluster-scoped objects namespace "" and generates no uid when metadata.uid is absent', () => {
+  it('should give cluster-scoped objects namespace "" and generates no uid when metadata.uid is absent', () => {
     const [node] = convert([obj('v1', 'Node', 'n1')]).objects;
     assert.equal(node?.resource.ref.namespace, '');
     assert.equal(node?.resource.uid, null);
   });
 
-  it('names data types after the Go package of built-in groups and <group>/<version>.<Kind> otherwise', () => {
+  it('should name data types after the Go package of built-in groups and <group>/<version>.<Kind> otherwise', () => {
     assert.deepEqual(splitApiVersion('apps/v1'), { group: 'apps', version: 'v1' });
     assert.deepEqual(splitApiVersion('v1'), { group: '', version: 'v1' });
     assert.equal(dataTypeOf('', 'v1', 'Pod'), 'k8s.io/api/core/v1.Pod');
@@ -80,7 +80,7 @@ describe('convertObjects: resources', () => {
     assert.equal(dataTypeOf('operator.openshift.io', 'v1', 'Network'), 'operator.openshift.io/v1.Network');
   });
 
-  it('leaves invalid labels and non-string annotations out, with a warning naming the object', () => {
+  it('should leave invalid labels and non-string annotations out, with a warning naming the object', () => {
     const bad = obj('v1', 'ConfigMap', 'c', {
       labels: { ok: 'yes', 'bad key': 'v', long: 'x'.repeat(64) },
       annotations: { n: 1, s: 't' },
@@ -106,7 +106,7 @@ describe('convertObjects: resources', () => {
     ],
   ];
   for (const [value, pattern] of malformed) {
-    it(`rejects a malformed object with BAD_USER_INPUT naming its source (${pattern.source.slice(0, 30)})`, () => {
+    it(`should reject a malformed object with BAD_USER_INPUT naming its source (${pattern.source.slice(0, 30)})`, () => {
       assert.throws(
         () => convert([value]),
         (error: unknown) =>
@@ -119,7 +119,7 @@ describe('convertObjects: resources', () => {
 });
 
 describe('convertObjects: OwnerReference', () => {
-  it('links owner to dependent by uid with the owner’s real kind, keeping the reference as data', () => {
+  it('should link owner to dependent by uid with the owner’s real kind, keeping the reference as data', () => {
     const { edges, danglingOwners } = convert([deployment, replicaSet]);
     assert.deepEqual(edges(PREDICATES.ownerReference), [
       {
@@ -141,7 +141,7 @@ describe('convertObjects: OwnerReference', () => {
     assert.deepEqual(danglingOwners, []);
   });
 
-  it('finds cluster-scoped owners in other groups by uid (a Pod owned by a Node)', () => {
+  it('should find cluster-scoped owners in other groups by uid (a Pod owned by a Node)', () => {
     const node = obj('v1', 'Node', 'n1', { uid: 'node-1' });
     const mirror = pod('etcd-n1', {}, 'kube-system');
     (mirror.metadata as JsonObject).ownerReferences = [
@@ -151,7 +151,7 @@ describe('convertObjects: OwnerReference', () => {
     assert.deepEqual(edge?.subject, { group: '', version: 'v1', kind: 'Node', namespace: '', name: 'n1' });
   });
 
-  it('still links an owner that is not in the dump, re-cased and scoped from what the dump knows, and counts it', () => {
+  it('should still link an owner that is not in the dump, re-cased and scoped from what the dump knows, and counts it', () => {
     const daemonSet = obj('apps/v1', 'DaemonSet', 'other', { namespace: 'kube-system', uid: 'ds-0' });
     const orphan = pod('agent', {}, 'kube-system');
     (orphan.metadata as JsonObject).ownerReferences = [
@@ -172,7 +172,7 @@ describe('convertObjects: OwnerReference', () => {
     );
   });
 
-  it('resolves owners missing from the dump through resolveUid before calling them dangling', () => {
+  it('should resolve owners missing from the dump through resolveUid before calling them dangling', () => {
     const known = { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
     const { edges, danglingOwners } = convert([replicaSet], {
       resolveUid: (uid) => (uid === 'd-1' ? known : null),
@@ -183,7 +183,7 @@ describe('convertObjects: OwnerReference', () => {
 });
 
 describe('convertObjects: pods, volumes and services', () => {
-  it('binds a pod to its node and to each distinct claim (named or ephemeral)', () => {
+  it('should bind a pod to its node and to each distinct claim (named or ephemeral)', () => {
     const p = pod('web-1', {}, 'shop', {
       nodeName: 'n1',
       volumes: [
@@ -210,7 +210,7 @@ describe('convertObjects: pods, volumes and services', () => {
     );
   });
 
-  it('binds a claim to its volume by spec.volumeName', () => {
+  it('should bind a claim to its volume by spec.volumeName', () => {
     const claim = obj(
       'v1',
       'PersistentVolumeClaim',
@@ -227,7 +227,7 @@ describe('convertObjects: pods, volumes and services', () => {
     });
   });
 
-  it('links a service to the pods of its namespace whose labels include its whole selector', () => {
+  it('should link a service to the pods of its namespace whose labels include its whole selector', () => {
     const selector = { app: 'web', tier: 'front' };
     const objects = [
       obj('v1', 'Service', 'web', { namespace: 'shop' }, { spec: { selector } }),

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ImportSummary } from '../../src/ingest/index.ts';
 import { PREDICATES } from '../../src/k8s/derive.ts';
-import { type ImportSummary, importFiles } from '../../src/k8s/import.ts';
+import { importFiles } from '../../src/k8s/import.ts';
 import { openStore, type ResourceRef, type Store } from '../../src/store/index.ts';
 import { allRelationships } from './helpers.ts';
 
@@ -69,7 +70,7 @@ for (const dump of DUMPS) {
     });
     after(() => store?.close());
 
-    it('imports every object under its uid and ref', () => {
+    it('should import every object under its uid and ref', () => {
       assert.equal(summary.objects, raw.length);
       assert.equal(store.count(), raw.length);
       for (const object of raw) {
@@ -81,7 +82,7 @@ for (const dump of DUMPS) {
       assert.deepEqual(summary.warnings, []);
     });
 
-    it('turns every ownerReference into exactly one OwnerReference triplet between the right resources', () => {
+    it('should turn every ownerReference into exactly one OwnerReference triplet between the right resources', () => {
       const page = store.relationships({ predicateType: PREDICATES.ownerReference }, { limit: 10_000 });
       assert.equal(page.hasNextPage, false);
       assert.equal(page.items.length, ownerReferences.length);
@@ -92,13 +93,13 @@ for (const dump of DUMPS) {
         assert.ok(pairs.has(`${owner}>${dependent}`), `${owner}>${dependent}`);
     });
 
-    it('pages through the OwnerReference triplets without repeating one', () => {
+    it('should page through the OwnerReference triplets without repeating one', () => {
       const paged = allRelationships(store, { predicateType: PREDICATES.ownerReference });
       assert.equal(new Set(paged.map((t) => JSON.stringify([t.subject, t.object]))).size, paged.length);
       assert.equal(paged.length, ownerReferences.length);
     });
 
-    it('gives each Deployment the descendants its raw ownerReferences imply', () => {
+    it('should give each Deployment the descendants its raw ownerReferences imply', () => {
       const deployments = raw.filter((o) => o.kind === 'Deployment');
       assert.ok(deployments.length > 0);
       for (const deployment of deployments) {
@@ -112,7 +113,7 @@ for (const dump of DUMPS) {
       }
     });
 
-    it('binds every scheduled pod to its node', () => {
+    it('should bind every scheduled pod to its node', () => {
       const scheduled = raw.filter(
         (o) => o.kind === 'Pod' && (o as { spec?: { nodeName?: string } }).spec?.nodeName,
       );
@@ -122,7 +123,7 @@ for (const dump of DUMPS) {
       );
     });
 
-    it('changes nothing when imported again', async () => {
+    it('should change nothing when imported again', async () => {
       const revision = store.revision;
       const again = await importFiles(store, [path]);
       assert.equal(again.changedObjects, 0);

@@ -28,13 +28,13 @@ const meta = (object: JsonObject) =>
   object.metadata as JsonObject & { name: string; namespace?: string; uid: string };
 
 describe('generateCluster', () => {
-  it('yields the same objects for the same seed and different ones for another seed', () => {
+  it('should yield the same objects for the same seed and different ones for another seed', () => {
     const a = JSON.stringify([...generateCluster(options)]);
     assert.equal(JSON.stringify([...generateCluster(options)]), a);
     assert.notEqual(JSON.stringify([...generateCluster({ ...options, seed: 8 })]), a);
   });
 
-  it('yields the requested numbers of each kind', () => {
+  it('should yield the requested numbers of each kind', () => {
     const kinds = countBy(generateCluster(options), (object) => object.kind as string);
     assert.equal(kinds.Node, 4);
     assert.equal(kinds.Namespace, 3);
@@ -46,14 +46,14 @@ describe('generateCluster', () => {
     assert.ok(kinds.ReplicaSet! >= 12 && kinds.ReplicaSet! <= 24, `ReplicaSets: ${kinds.ReplicaSet}`);
   });
 
-  it('gives every object a unique uid and a unique ref', () => {
+  it('should give every object a unique uid and a unique ref', () => {
     const objects = [...generateCluster(options)];
     assert.equal(new Set(objects.map((o) => meta(o).uid)).size, objects.length);
     const refs = objects.map((o) => `${o.apiVersion}/${o.kind}/${meta(o).namespace ?? ''}/${meta(o).name}`);
     assert.equal(new Set(refs).size, objects.length);
   });
 
-  it('builds a consistent graph: owners resolve, pods sit on nodes, claims are bound, services select pods', () => {
+  it('should build a consistent graph: owners resolve, pods sit on nodes, claims are bound, services select pods', () => {
     const conversion = convert([...generateCluster(options)]);
     assert.deepEqual(conversion.danglingOwners, []);
     assert.deepEqual(conversion.warnings, []);
@@ -72,7 +72,7 @@ describe('generateCluster', () => {
     assert.equal(byType[PREDICATES.serviceSelector], 15 * 3);
   });
 
-  it('labels pods like a Deployment does', () => {
+  it('should label pods like a Deployment does', () => {
     const pod = [...generateCluster(options)].find((o) => o.kind === 'Pod')!;
     const labels = meta(pod).labels as Record<string, string>;
     for (const key of ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'pod-template-hash']) {
@@ -82,21 +82,21 @@ describe('generateCluster', () => {
     assert.match(meta(pod).name, new RegExp(`-${labels['pod-template-hash']}-[a-z0-9]{5}$`));
   });
 
-  it('streams: the first objects of a huge cluster come without building the rest', () => {
+  it('should stream: the first objects of a huge cluster come without building the rest', () => {
     const started = performance.now();
     const iterator = generateCluster({ nodes: 10, deployments: 10_000_000, replicasPerDeployment: 100 });
     for (let i = 0; i < 1000; i++) assert.equal(iterator.next().done, false);
     assert.ok(performance.now() - started < 2000);
   });
 
-  it('checks options at once', () => {
+  it('should check options at once', () => {
     assert.throws(() => generateCluster({ nodes: 0 }), /nodes must be an integer of at least 1/);
     assert.throws(() => generateCluster({ deployments: 1.5 }), RangeError);
   });
 });
 
 describe('writeList', () => {
-  it('writes a List that reads back as the same objects', async () => {
+  it('should write a List that reads back as the same objects', async () => {
     const objects = [...generateCluster({ deployments: 3, seed: 2 })];
     const out = new PassThrough();
     const [written, body] = await Promise.all([writeList(objects, out).finally(() => out.end()), text(out)]);

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CLUSTER_LABEL, type ImportProgress } from '../../src/ingest/index.ts';
 import { PREDICATES } from '../../src/k8s/derive.ts';
 import { generateCluster } from '../../src/k8s/generate.ts';
-import { CLUSTER_LABEL, type ImportProgress, importFiles, importObjects } from '../../src/k8s/import.ts';
+import { importFiles, importObjects } from '../../src/k8s/import.ts';
 import { isStoreError, type JsonObject } from '../../src/store/index.ts';
 import { allRelationships, countBy, memoryStore } from './helpers.ts';
 
@@ -28,7 +29,7 @@ const pod = (name: string, uid: string, extra: JsonObject = {}): JsonObject => (
 });
 
 describe('importObjects', () => {
-  it('stores every object with its derived relationships, and says so in the summary', async () => {
+  it('should store every object with its derived relationships, and says so in the summary', async () => {
     const store = await memoryStore();
     const objects = [...generateCluster({ nodes: 3, deployments: 8, pvcs: 3, seed: 3 })];
     const summary = await importObjects(store, objects, { batchSize: 16 });
@@ -55,7 +56,7 @@ describe('importObjects', () => {
     );
   });
 
-  it('changes nothing when the same objects are imported again', async () => {
+  it('should change nothing when the same objects are imported again', async () => {
     const store = await memoryStore();
     const objects = [...generateCluster({ deployments: 5, seed: 4 })];
     await importObjects(store, objects, { batchSize: 7 });
@@ -67,7 +68,7 @@ describe('importObjects', () => {
     assert.equal(again.changedRelationships, 0);
   });
 
-  it('commits in batches and reports progress after each', async () => {
+  it('should commit in batches and reports progress after each', async () => {
     const store = await memoryStore();
     const objects = [...generateCluster({ deployments: 4, seed: 5 })];
     const progress: ImportProgress[] = [];
@@ -80,7 +81,7 @@ describe('importObjects', () => {
     assert.ok(progress.every((p, i) => i === 0 || p.revision === progress[i - 1]!.revision + 1));
   });
 
-  it('rejects an object whose ref the store cannot take before writing anything', async () => {
+  it('should reject an object whose ref the store cannot take before writing anything', async () => {
     const store = await memoryStore();
     const objects = [pod('a', 'u-a'), pod('x'.repeat(300), 'u-x')];
     await assert.rejects(
@@ -90,7 +91,7 @@ describe('importObjects', () => {
     assert.equal(store.count(), 0);
   });
 
-  it('writes nothing of a failing batch and names the object at fault', async () => {
+  it('should write nothing of a failing batch and names the object at fault', async () => {
     const store = await memoryStore();
     const huge = {
       metadata: { name: 'd', namespace: 'default', uid: 'u-d', annotations: { big: 'x'.repeat(300_000) } },
@@ -110,7 +111,7 @@ describe('importObjects', () => {
     );
   });
 
-  it('keeps the batches before a batch that fails in flight, and writes none after it', async () => {
+  it('should keep the batches before a batch that fails in flight, and writes none after it', async () => {
     const store = await memoryStore();
     await store.add({
       ref: { version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' },
@@ -138,7 +139,7 @@ describe('importObjects', () => {
     assert.deepEqual(store.checkIntegrity(), []);
   });
 
-  it('keeps the batches before a batch whose object fails its checks, and writes none after it', async () => {
+  it('should keep the batches before a batch whose object fails its checks, and writes none after it', async () => {
     const store = await memoryStore();
     const big = {
       metadata: { name: 'p9', namespace: 'default', uid: 'u-9', annotations: { a: 'x'.repeat(300_000) } },
@@ -152,7 +153,7 @@ describe('importObjects', () => {
     assert.deepEqual(store.checkIntegrity(), []);
   });
 
-  it('rejects a malformed object before writing anything', async () => {
+  it('should reject a malformed object before writing anything', async () => {
     const store = await memoryStore();
     const objects = [pod('a', 'u-a'), { apiVersion: 'v1', kind: 'Pod', metadata: {} }];
     await assert.rejects(
@@ -162,7 +163,7 @@ describe('importObjects', () => {
     assert.equal(store.count(), 0);
   });
 
-  it('replaces an object recreated under a new uid, with fresh relationships', async () => {
+  it('should replace an object recreated under a new uid, with fresh relationships', async () => {
     const store = await memoryStore();
     await importObjects(store, [pod('web-0', 'old-uid')]);
     const summary = await importObjects(store, [pod('web-0', 'new-uid', { spec: { nodeName: 'n2' } })]);
@@ -177,7 +178,7 @@ describe('importObjects', () => {
     );
   });
 
-  it('resolves owners imported earlier through the store, so they are not dangling', async () => {
+  it('should resolve owners imported earlier through the store, so they are not dangling', async () => {
     const store = await memoryStore();
     const [node, , , , deployment, replicaSet] = [...generateCluster({ deployments: 1, pvcs: 0, seed: 6 })];
     assert.equal(deployment?.kind, 'Deployment');
@@ -188,7 +189,7 @@ describe('importObjects', () => {
     assert.equal(edge?.subject.kind, 'Deployment');
   });
 
-  it('labels every resource with the cluster name when one is given', async () => {
+  it('should label every resource with the cluster name when one is given', async () => {
     const store = await memoryStore();
     await importObjects(store, [pod('a', 'u-a')], { cluster: 'prod-eu' });
     assert.equal(store.count({ labelSelector: `${CLUSTER_LABEL}=prod-eu` }), 1);
@@ -197,7 +198,7 @@ describe('importObjects', () => {
 });
 
 describe('importFiles', () => {
-  it('reads a JSON List, a single JSON object and multi-document YAML in one import', async () => {
+  it('should read a JSON List, a single JSON object and multi-document YAML in one import', async () => {
     const store = await memoryStore();
     const list = file(
       'list.json',
@@ -236,7 +237,7 @@ describe('importFiles', () => {
     ],
   ];
   for (const [name, content, pattern] of malformed) {
-    it(`names the file and position of malformed input (${name})`, async () => {
+    it(`should name the file and position of malformed input (${name})`, async () => {
       const store = await memoryStore();
       await assert.rejects(importFiles(store, [file(name, content)]), (error: unknown) => {
         assert.ok(isStoreError(error, 'BAD_USER_INPUT'));
@@ -247,7 +248,7 @@ describe('importFiles', () => {
     });
   }
 
-  it('names a file that cannot be read', async () => {
+  it('should name a file that cannot be read', async () => {
     const store = await memoryStore();
     await assert.rejects(
       importFiles(store, [join(dir, 'missing.json')]),

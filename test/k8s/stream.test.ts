@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ImportProgress } from '../../src/ingest/index.ts';
 import { generateCluster } from '../../src/k8s/generate.ts';
-import { type ImportProgress, importObjects } from '../../src/k8s/import.ts';
+import { importObjects } from '../../src/k8s/import.ts';
 import { importObjectStream } from '../../src/k8s/stream.ts';
 import { isStoreError, type JsonObject, type Store } from '../../src/store/index.ts';
 import { allRelationships, memoryStore } from './helpers.ts';
@@ -34,7 +35,7 @@ const pod = (name: string, uid: string, extra: JsonObject = {}): JsonObject => (
 });
 
 describe('importObjectStream', () => {
-  it('imports what importObjects imports, without holding the dump', async () => {
+  it('should import what importObjects imports, without holding the dump', async () => {
     const [streamed, whole] = [await memoryStore(), await memoryStore()];
     const progress: ImportProgress[] = [];
     let passes = 0;
@@ -58,7 +59,7 @@ describe('importObjectStream', () => {
     assert.ok(progress.every((p) => p.totalObjects === expected.objects));
   });
 
-  it('replaces objects stored under another uid, and changes nothing when run again', async () => {
+  it('should replace objects stored under another uid, and changes nothing when run again', async () => {
     const store = await memoryStore();
     await importObjects(store, [pod('web-0', 'old-uid')]);
     const objects = [pod('web-0', 'new-uid'), pod('web-1', 'u-1')];
@@ -73,7 +74,7 @@ describe('importObjectStream', () => {
     assert.equal(again.revision, summary.revision);
   });
 
-  it('writes nothing when an object is malformed', async () => {
+  it('should write nothing when an object is malformed', async () => {
     const store = await memoryStore();
     const objects = [pod('a', 'u-a'), { apiVersion: 'v1', kind: 'Pod', metadata: {} }];
     await assert.rejects(
@@ -83,7 +84,7 @@ describe('importObjectStream', () => {
     assert.equal(store.count(), 0);
   });
 
-  it('keeps the batches before a failing batch and names the object at fault', async () => {
+  it('should keep the batches before a failing batch and names the object at fault', async () => {
     const store = await memoryStore();
     await store.add({
       ref: { version: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' },

@@ -3,8 +3,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { UsageError } from '../../src/cli/command.ts';
-import { parseServeConfig } from '../../src/cli/serve.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import {
   capturingLogger,
@@ -210,23 +208,5 @@ describe('request log', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     events.stop();
     await eventually(() => lines.some((line) => line.transport === 'ws' && line.operation === 'Watch'));
-  });
-});
-
-describe('serve: logging and metrics settings', () => {
-  it('should read --log-level and --no-metrics, and their variables', () => {
-    const flags = parseServeConfig(['--in-memory', '--log-level', 'debug', '--no-metrics'], {});
-    assert.ok(flags !== 'help');
-    assert.equal(flags.logLevel, 'debug');
-    assert.equal(flags.metrics, false);
-    const env = parseServeConfig(['--in-memory'], {
-      RESOURCE_STORE_LOG_LEVEL: 'warn',
-      RESOURCE_STORE_METRICS: 'false',
-    });
-    assert.ok(env !== 'help');
-    assert.equal(env.logLevel, 'warn');
-    assert.equal(env.metrics, false);
-    assert.throws(() => parseServeConfig(['--log-level', 'loud'], {}), UsageError);
-    assert.throws(() => parseServeConfig([], { RESOURCE_STORE_METRICS: 'maybe' }), UsageError);
   });
 });

@@ -2,7 +2,8 @@
 import { generateCluster } from '../../src/k8s/generate.ts';
 import { importObjects } from '../../src/k8s/import.ts';
 import type { Page, Relationship, Resource, ResourceRef, Store } from '../../src/store/index.ts';
-import { parseExport, refIri } from '../../src/transfer/format.ts';
+import { refIri } from '../../src/transfer/format.ts';
+import { parseExport } from '../../src/transfer/reader.ts';
 import { allRelationships } from '../k8s/helpers.ts';
 
 /** A ref whose parts hold characters reserved in IRIs (and a slash, the separator of ref IRIs). */

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
-import { type ImportProgress, importObjects } from '../../src/k8s/import.ts';
+import type { ImportProgress } from '../../src/ingest/index.ts';
+import { importObjects } from '../../src/k8s/import.ts';
 import { isStoreError, openStore, type Store } from '../../src/store/index.ts';
 import { exportStore } from '../../src/transfer/export.ts';
-import { parseExport, refIri } from '../../src/transfer/format.ts';
+import { refIri } from '../../src/transfer/format.ts';
 import { importExportFiles, importExports } from '../../src/transfer/import.ts';
+import { parseExport } from '../../src/transfer/reader.ts';
 import { allRelationships } from '../k8s/helpers.ts';
 import { contentOf, exportedContent, fillStore, MISSING, RESERVED, UNICODE } from './helpers.ts';
 
@@ -37,7 +39,7 @@ async function exportTo(store: Store, name: string, atRevision?: number): Promis
 const body = (path: string) => readFileSync(path, 'utf8').replace(/^.*\n/, '');
 
 describe('export and import', () => {
-  it('recreate every resource and relationship in an empty store', async () => {
+  it('should recreate every resource and relationship in an empty store', async () => {
     const source = await newStore();
     await fillStore(source);
     const path = await exportTo(source, 'full.export');
@@ -59,7 +61,7 @@ describe('export and import', () => {
     );
   });
 
-  it('writes refs as percent-encoded URNs and predicate data by reification', async () => {
+  it('should write refs as percent-encoded URNs and predicate data by reification', async () => {
     const source = await newStore();
     await fillStore(source);
     const text = readFileSync(await exportTo(source, 'iri.export'), 'utf8');
@@ -84,7 +86,7 @@ describe('export and import', () => {
     );
   });
 
-  it('reads the NDJSON and N-Quads parts on their own, as split by grep', async () => {
+  it('should read the NDJSON and N-Quads parts on their own, as split by grep', async () => {
     const source = await newStore();
     await fillStore(source);
     const lines = readFileSync(await exportTo(source, 'split.export'), 'utf8').split('\n');
@@ -97,7 +99,7 @@ describe('export and import', () => {
     assert.deepEqual(contentOf(target), contentOf(source));
   });
 
-  it('exports an older revision as it was, after later changes', async () => {
+  it('should export an older revision as it was, after later changes', async () => {
     const source = await newStore();
     await fillStore(source);
     const before = await exportTo(source, 'before.export');
@@ -116,7 +118,7 @@ describe('export and import', () => {
     assert.notEqual(body(await exportTo(source, 'now.export')), body(before));
   });
 
-  it('fails with REVISION_COMPACTED when the revision left the retained log', async () => {
+  it('should fail with REVISION_COMPACTED when the revision left the retained log', async () => {
     const store = await openStore({
       path: join(dir, 'compacted'),
       retention: { minRevisions: 1, minAgeMs: 0, intervalMs: 0 },
@@ -136,7 +138,7 @@ describe('export and import', () => {
     );
   });
 
-  it('changes nothing when the same export is imported again', async () => {
+  it('should change nothing when the same export is imported again', async () => {
     const source = await newStore();
     await fillStore(source);
     const path = await exportTo(source, 'again.export');
@@ -153,7 +155,7 @@ describe('export and import', () => {
     await events.return();
   });
 
-  it('commits in batches of lines and reports progress after each', async () => {
+  it('should commit in batches of lines and reports progress after each', async () => {
     const source = await newStore();
     await importObjects(source, [
       { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'u-n1' } },
@@ -194,7 +196,7 @@ describe('reading an export', () => {
     return path;
   };
 
-  it('fails on a malformed line naming the file and line, and writes nothing', async () => {
+  it('should fail on a malformed line naming the file and line, and writes nothing', async () => {
     const store = await newStore();
     const cases: [string, string, RegExp][] = [
       ['json.export', '{"ref": ', /json\.export: line 4: invalid JSON/],
@@ -229,7 +231,7 @@ describe('reading an export', () => {
     assert.equal(store.revision, 0);
   });
 
-  it('fails on reified data without its triple, naming where it starts', async () => {
+  it('should fail on reified data without its triple, naming where it starts', async () => {
     const rdf = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
     const text = [
       header,
@@ -249,7 +251,7 @@ describe('reading an export', () => {
     });
   });
 
-  it('writes nothing of a batch the store rejects and names its line', async () => {
+  it('should write nothing of a batch the store rejects and names its line', async () => {
     const store = await newStore();
     await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'other', name: 'x' }, uid: 'taken' });
     const revision = store.revision;
@@ -275,7 +277,7 @@ describe('reading an export', () => {
     );
   });
 
-  it('replaces a stored resource that the export has under another uid', async () => {
+  it('should replace a stored resource that the export has under another uid', async () => {
     const store = await newStore();
     await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'default', name: 'a' }, uid: 'old' });
     const content = parseExport([header, resource('a', 'new')].join('\n'), 'new.export');

@@ -9,12 +9,13 @@
 import {
   isStoreError,
   type Operation,
-  type ResourceRef,
   type Store,
   StoreError,
   type TransactionResult,
 } from '../store/index.ts';
-import type { ImportItem, ImportOptions, ImportSummary } from './import.ts';
+import type { ImportItem } from './items.ts';
+import type { ImportOptions } from './options.ts';
+import { countResult, type ImportSummary } from './summary.ts';
 
 /** Batches queued at once: enough to overlap preparing, committing and syncing. */
 export const MAX_IN_FLIGHT = 4;
@@ -114,17 +115,6 @@ function operationsOf(batch: readonly ImportItem[], clusterLabels: Record<string
   return { operations, sources, objects };
 }
 
-/** Adds a committed batch's counts to `summary`. */
-function countResult(summary: ImportSummary, result: TransactionResult): void {
-  for (const outcome of result.results) {
-    if (outcome.op === 'apply') countObject(summary, outcome.resource.ref, outcome.changed);
-    if (outcome.op === 'addRelationship') {
-      countRelationship(summary, outcome.relationship.predicate.type, outcome.changed);
-    }
-  }
-  summary.revision = result.revision;
-}
-
 /** Rewrites a failed batch's error to name the object whose operation failed. */
 function blame(error: unknown, sources: readonly string[], imported: number): unknown {
   if (!isStoreError(error)) return error;
@@ -138,17 +128,4 @@ function blame(error: unknown, sources: readonly string[], imported: number): un
 function indexIn(field: string | undefined, list: string): number | undefined {
   const match = new RegExp(`^${list}\\[(\\d+)\\]`).exec(field ?? '');
   return match ? Number(match[1]) : undefined;
-}
-
-function countObject(summary: ImportSummary, ref: ResourceRef, changed: boolean): void {
-  const kind = ref.group === '' ? ref.kind : `${ref.kind}.${ref.group}`;
-  summary.objects++;
-  summary.objectsByKind[kind] = (summary.objectsByKind[kind] ?? 0) + 1;
-  if (changed) summary.changedObjects++;
-}
-
-function countRelationship(summary: ImportSummary, type: string, changed: boolean): void {
-  summary.relationships++;
-  summary.relationshipsByPredicate[type] = (summary.relationshipsByPredicate[type] ?? 0) + 1;
-  if (changed) summary.changedRelationships++;
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { UsageError } from '../../src/cli/command.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
 
@@ -204,5 +205,23 @@ describe('serve configuration', () => {
     assert.equal(code, 2);
     assert.match(stderr, /--port must be a port number/);
     assert.match(stderr, /usage: resource-store serve/);
+  });
+});
+
+describe('serve: logging and metrics settings', () => {
+  it('should read --log-level and --no-metrics, and their variables', () => {
+    const flags = parseServeConfig(['--in-memory', '--log-level', 'debug', '--no-metrics'], {});
+    assert.ok(flags !== 'help');
+    assert.equal(flags.logLevel, 'debug');
+    assert.equal(flags.metrics, false);
+    const env = parseServeConfig(['--in-memory'], {
+      RESOURCE_STORE_LOG_LEVEL: 'warn',
+      RESOURCE_STORE_METRICS: 'false',
+    });
+    assert.ok(env !== 'help');
+    assert.equal(env.logLevel, 'warn');
+    assert.equal(env.metrics, false);
+    assert.throws(() => parseServeConfig(['--log-level', 'loud'], {}), UsageError);
+    assert.throws(() => parseServeConfig([], { RESOURCE_STORE_METRICS: 'maybe' }), UsageError);
   });
 });

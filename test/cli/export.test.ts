@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { cli, cliWithInput } from '../k8s/helpers.ts';
-import { contentOf, exportedContent, fillStore } from './helpers.ts';
+import { contentOf, exportedContent, fillStore } from '../transfer/helpers.ts';
+import { cli, cliWithInput } from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'transfer-commands-test-'));
+const dir = mkdtempSync(join(tmpdir(), 'cli-export-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Opens the store at `path`, runs `use` on it and closes it (the CLI opens it on its own). */
@@ -45,7 +45,7 @@ describe('resource-store export and import of the export', () => {
     await withStore(source, fillStore);
   });
 
-  it('is listed in the help, with its own usage', async () => {
+  it('should be listed in the help, with its own usage', async () => {
     const help = await cli('--help');
     assert.match(help.stdout, /\n {2}export +Export resources \(NDJSON\) and relationships \(N-Quads\)/);
     const usage = await cli('export', '--help');
@@ -59,7 +59,7 @@ describe('resource-store export and import of the export', () => {
     assert.match(bad.stderr, /^--at must be a non-negative integer, given "yesterday"\n\nusage:/);
   });
 
-  it('export | import - recreates the store', async () => {
+  it('should recreate the store through export | import -', async () => {
     const exported = await cli('export', '--data', source);
     assert.equal(exported.code, 0, exported.stderr);
     assert.match(exported.stderr, /^exported \d+ resources and \d+ relationships at revision \d+\n$/);
@@ -73,7 +73,7 @@ describe('resource-store export and import of the export', () => {
     assert.deepEqual(actual, expected);
   });
 
-  it('export --out writes the same lines, and importing them again changes nothing', async () => {
+  it('should write the same lines with --out, and change nothing when they are imported again', async () => {
     const exported = await cli('export', '--data', target, '--out', file);
     assert.equal(exported.code, 0, exported.stderr);
     assert.match(exported.stderr, / to .*store\.export\n$/);
@@ -87,7 +87,7 @@ describe('resource-store export and import of the export', () => {
     assert.equal(await withStore(target, (store) => store.revision), revision);
   });
 
-  it('--at exports an older revision; a compacted one fails with REVISION_COMPACTED', async () => {
+  it('should export an older revision with --at, and fail with REVISION_COMPACTED on a compacted one', async () => {
     const revision = await withStore(source, async (store) => {
       const at = store.revision;
       await store.add({ ref: { version: 'v1', kind: 'Pod', namespace: 'default', name: 'later' } });
@@ -117,7 +117,7 @@ describe('resource-store export and import of the export', () => {
     assert.match(missing.stderr, /^export failed: no store at .*nowhere\n$/);
   });
 
-  it('import fails on a malformed line with the file and line, writing nothing', async () => {
+  it('should fail to import a malformed line, naming the file and line and writing nothing', async () => {
     const lines = piped.split('\n');
     lines[3] = lines[3]!.replace('"uid":', '"uid" ');
     const broken = join(dir, 'broken.export');
@@ -129,7 +129,7 @@ describe('resource-store export and import of the export', () => {
     assert.equal(await withStore(fresh, (store) => store.revision), 0);
   });
 
-  it('import takes dumps or exports in one run, not both', async () => {
+  it('should import dumps or exports in one run, not both', async () => {
     const result = await cli('import', file, join(dir, 'cluster.json'), '--data', join(dir, 'mixed'));
     assert.equal(result.code, 2);
     assert.match(
