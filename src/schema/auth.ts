@@ -25,6 +25,7 @@ import {
   type ResourceInput,
   type ResourceRef,
   type ResourceRefInput,
+  refString as refKey,
   type Store,
   StoreError,
   type TraversalStep,
@@ -33,7 +34,6 @@ import {
   type WriteResult,
 } from '../store/index.ts';
 import { offsetAfter, offsetCursor } from './connections.ts';
-import { refKey } from './loaders.ts';
 
 /** What a rule may allow. */
 export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'] as const;
@@ -458,6 +458,9 @@ export function authorizedStore(store: Store, principal: Principal): Store {
     },
     get compactedRevision() {
       return store.compactedRevision;
+    },
+    get limits() {
+      return store.limits;
     },
     get: (ref, read?: ReadOptions) => shown(store.get(ref, read)),
     getByUid: (uid, read?: ReadOptions) => shown(store.getByUid(uid, read)),
