@@ -1,7 +1,7 @@
 /**
  * Authentication: bearer tokens over HTTP (`Authorization: Bearer …`) and in a websocket's
  * `connection_init` payload, mapped to principals whose rules the schema's authorized store view
- * applies (`src/schema/auth.ts`). Off unless an auth configuration is given.
+ * applies (`src/auth/`). Off unless an auth configuration is given.
  *
  * A token is a static one (its SHA-256 in the configuration, compared in constant time) or a JWT
  * verified with the configured key, whose claim (`sub` by default) names the principal. A request
@@ -14,7 +14,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { Plugin } from 'graphql-yoga';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { parse as parseYaml } from 'yaml';
-import { authorizedStore, type Principal, type Rule, VERBS } from '../schema/auth.ts';
+import { authorizedStore, type Principal, type Rule, VERBS } from '../auth/index.ts';
 import type { SchemaContext } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import { errorReply, type HttpReply, toFetchResponse } from './http-reply.ts';
