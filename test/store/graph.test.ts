@@ -3,48 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type {
   DeletePropagation,
-  Page,
   RelationshipInput,
   ResourceRef,
   Store,
   TraversalStep,
-  TraverseOptions,
 } from '../../src/store/index.ts';
-import { apps, codeOf, pod, take, tempStore } from './helpers.ts';
-
-const edge = (subject: ResourceRef, object: ResourceRef, type = 'Calls'): RelationshipInput => ({
-  subject,
-  predicate: { type },
-  object,
-});
-const owns = (owner: ResourceRef, dependent: ResourceRef): RelationshipInput => ({
-  subject: owner,
-  predicate: {
-    type: 'OwnerReference',
-    data: { kind: owner.kind, name: owner.name, uid: `uid-${owner.name}` },
-  },
-  object: dependent,
-});
-const names = (steps: readonly { ref: ResourceRef }[]) => steps.map((s) => s.ref.name);
+import { allSteps, apps, codeOf, edge, names, owns, pod, take, tempStore } from './helpers.ts';
 
 async function addAll(store: Store, refs: readonly ResourceRef[]): Promise<void> {
   await store.transaction(refs.map((ref) => ({ op: 'add', resource: { ref, uid: `uid-${ref.name}` } })));
-}
-
-function allSteps(
-  store: Store,
-  start: ResourceRef,
-  options: TraverseOptions,
-  limit: number,
-): TraversalStep[] {
-  const out: TraversalStep[] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<TraversalStep> = store.traverse(start, { ...options, limit, after });
-    out.push(...page.items);
-    after = page.endCursor;
-  } while (after);
-  return out;
 }
 
 /** Deployment d owns ReplicaSets rs1 and rs2; rs1 owns p1 and p2, rs2 owns p3; p2 is also owned by rs3. */
