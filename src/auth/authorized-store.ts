@@ -55,9 +55,22 @@ type ReadMethods = Pick<
 /** The count query of a store. */
 type CountQuery = Omit<ListQuery, 'limit' | 'after'>;
 
+/** Compiled permissions by principal: an authenticator hands out one principal object per entry. */
+const compiled = new WeakMap<Principal, Permissions>();
+
+/** The permissions of `principal`, compiled once. */
+function permissionsOf(principal: Principal): Permissions {
+  let can = compiled.get(principal);
+  if (can === undefined) {
+    can = new Permissions(principal);
+    compiled.set(principal, can);
+  }
+  return can;
+}
+
 /** `store` as `principal` sees it. See the module comment for the rules. */
 export function authorizedStore(store: Store, principal: Principal): Store {
-  const can = new Permissions(principal);
+  const can = permissionsOf(principal);
   const scope: Scope = {
     store,
     can,

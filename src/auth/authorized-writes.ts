@@ -39,7 +39,7 @@ export type WriteMethods = Pick<
 type ResourceWrite = Extract<Operation, { op: 'add' | 'update' | 'apply' }>;
 
 /** A ref as callers give it, with group and namespace defaulted as the store does. */
-export function normalized(ref: ResourceRefInput): ResourceRef {
+function normalized(ref: ResourceRefInput): ResourceRef {
   return {
     group: ref.group ?? '',
     version: ref.version,
@@ -50,7 +50,7 @@ export function normalized(ref: ResourceRefInput): ResourceRef {
 }
 
 /** A write operation checked against the rules; an apply may become an add or an update. */
-export function authorize(scope: WriteScope, operation: Operation): Operation {
+function authorize(scope: WriteScope, operation: Operation): Operation {
   const { can } = scope;
   switch (operation.op) {
     case 'add':

@@ -80,7 +80,7 @@ function namesKind(rule: CompiledRule, group: string | null, kind: string): bool
 }
 
 /** `Kind` for the core group, `group/Kind` otherwise. */
-export function qualifiedKind(ref: Pick<Target, 'group' | 'kind'>): string {
+function qualifiedKind(ref: Pick<Target, 'group' | 'kind'>): string {
   return ref.group === '' ? ref.kind : `${ref.group}/${ref.kind}`;
 }
 
@@ -93,6 +93,7 @@ export function forbidden(message: string): StoreError {
 export class Permissions {
   readonly #byVerb = new Map<Verb, CompiledRule[]>();
 
+  /** Compiles the rules of `principal`, who is named in every refusal. */
   constructor(readonly principal: Principal) {
     const compiled = principal.rules.map((rule) => ({ rule, compiled: compileRule(rule) }));
     for (const verb of VERBS) {
