@@ -1,5 +1,6 @@
 /** Every case, in the order `npm run bench` runs them. */
 import type { BenchCase } from '../lib/context.ts';
+import { authWalkCase } from './auth-walk.ts';
 import { fanoutCase } from './fanout.ts';
 import { httpDescendantsCase, httpListCase, httpListDataCase } from './http-lists.ts';
 import { httpGetCase } from './http-reads.ts';
@@ -21,6 +22,7 @@ export const CASES: readonly BenchCase[] = [
   listCase,
   relationshipsCase,
   traverseCase,
+  authWalkCase,
   writeCase,
   httpGetCase,
   httpListCase,

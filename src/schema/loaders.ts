@@ -9,6 +9,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Direction, Relationship, RelationshipPattern, ResourceRef, Store } from '../store/index.ts';
+import { refString } from '../store/index.ts';
 import type { SchemaContext } from './context.ts';
 import { exposedAll, type SchemaResource } from './exposed.ts';
 
@@ -27,14 +28,8 @@ export interface Loaders {
   edges(limit: number | undefined): DataLoader<EdgeQuery, Relationship[], string>;
 }
 
-/** A stable key for a ref. */
-export function refCacheKey(ref: ResourceRef): string {
-  // The parts never hold a NUL (input validation refuses control characters).
-  return `${ref.group}\0${ref.version}\0${ref.kind}\0${ref.namespace}\0${ref.name}`;
-}
-
 function edgeKey(query: EdgeQuery): string {
-  return `${query.direction} ${query.predicateType ?? ''} ${refCacheKey(query.ref)}`;
+  return `${query.direction} ${query.predicateType ?? ''} ${refString(query.ref)}`;
 }
 
 function patternsOf(query: EdgeQuery): RelationshipPattern[] {
@@ -62,7 +57,7 @@ export function createLoaders(store: Store): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
     resource: new DataLoader((refs) => Promise.resolve(exposedAll(store.getMany(refs, { data: false }))), {
-      cacheKeyFn: refCacheKey,
+      cacheKeyFn: refString,
     }),
     edges(limit) {
       let loader = edgeLoaders.get(limit);

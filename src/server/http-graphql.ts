@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import type { ExecutionResult } from 'graphql';
 import { type Plugin, processRegularResult } from 'graphql-yoga';
-import type { Principal } from '../schema/auth.ts';
+import type { Principal } from '../auth/index.ts';
 import { type Authenticator, authenticateHttp } from './auth.ts';
 import { declaredTooLarge, readNodeBody, tooLargeReply } from './body-limit.ts';
 import { LEFT_TO_YOGA, runOperation } from './http-execute.ts';

@@ -10,7 +10,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { FormattedExecutionResult, OperationResult } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
-import type { Principal } from '../schema/auth.ts';
+import type { Principal } from '../auth/index.ts';
 import { invariant } from '../store/index.ts';
 import type { SocketStats } from './metrics.ts';
 import { SharedSubscriptions, shareKeyOf } from './shared-subscriptions.ts';

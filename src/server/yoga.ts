@@ -15,12 +15,14 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Authenticator } from '../auth/index.ts';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
-import { type Authenticator, authorizedContext, useAuthentication } from './auth.ts';
+import { authorizedContext } from './auth.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useCompiledQueries } from './compiled.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
+import { useAuthentication } from './use-authentication.ts';
 
 /** Where GraphQL is served, over HTTP and websocket alike. */
 export const GRAPHQL_PATH = '/graphql';

@@ -3,6 +3,11 @@
  * `extensions.code`; anything that is not a `StoreError` is an internal failure.
  */
 
+/**
+ * The code of a {@link StoreError}. `FORBIDDEN` is never raised by the store itself: views of it that
+ * apply a caller's permissions (`src/auth/`) raise it for a write the caller may not make, so it
+ * reaches clients like every other code.
+ */
 export type StoreErrorCode =
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
@@ -12,7 +17,8 @@ export type StoreErrorCode =
   | 'SLOW_CONSUMER'
   | 'STORE_CLOSED'
   | 'LIMIT_EXCEEDED'
-  | 'STORAGE_FULL';
+  | 'STORAGE_FULL'
+  | 'FORBIDDEN';
 
 /** Structured details that accompany some codes. */
 export interface StoreErrorDetails {

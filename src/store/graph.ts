@@ -5,7 +5,9 @@
  *
  * The functions only read; called inside a write transaction they see that transaction's state
  * (pass `inTxn` so no uncommitted term reaches the term cache). Given a {@link PastGraph}, a walk sees
- * the graph as it was at an older revision, so every page of a traversal reads one snapshot.
+ * the graph as it was at an older revision, so every page of a traversal reads one snapshot. A walk
+ * may be narrowed to the nodes a `passable` predicate accepts: the others are not part of the graph it
+ * sees (a view of the store that hides resources walks this way, in the same single walk).
  */
 import type { Databases, RelationshipValue, Terms } from './db.ts';
 import { StoreError } from './errors.ts';
@@ -29,6 +31,11 @@ export interface WalkOptions {
   maxDepth: number;
   /** Stop with LIMIT_EXCEEDED once more than this many nodes were reached. */
   maxNodes: number;
+  /**
+   * The nodes the walk may enter (every node when absent): one that is not passable is neither
+   * reached nor walked through, and a start that is not passable reaches nothing. Asked once per node.
+   */
+  passable?: ((id: number) => boolean) | undefined;
   /** Stop the walk as soon as `stop(id)` is true for a reached node. */
   stop?: (id: number) => boolean;
   /** Stop (without error) once this many nodes were reached (counting only those `counts` accepts). */
@@ -71,12 +78,13 @@ export interface PastGraph {
 }
 
 /**
- * Breadth-first walk from `start`: each distinct node once (the start excluded), in a stable order —
- * by depth, then by the order edges are stored under their parent. Cycle-safe.
+ * Breadth-first walk from `start`: each distinct passable node once (the start excluded), in a stable
+ * order — by depth, then by the order edges are stored under their parent. Cycle-safe.
  */
 export function walk(view: GraphView, start: ResourceRef, options: WalkOptions): Reached[] {
   const startId = view.terms.refId(start);
-  if (startId === undefined) return [];
+  const passable = options.passable;
+  if (startId === undefined || (passable && !passable(startId))) return [];
   const predicateIds = predicateIdsOf(view, options.predicates);
   if (predicateIds !== null && predicateIds.length === 0) return [];
   const seen = new Set<number>([startId]);
@@ -93,6 +101,7 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
         const neighbour = i < outgoing.length ? via.ids.o : via.ids.s;
         if (seen.has(neighbour)) continue;
         seen.add(neighbour);
+        if (passable && !passable(neighbour)) continue;
         reached.push({ id: neighbour, depth, via, parent: index });
         if (reached.length > options.maxNodes) {
           throw new StoreError('LIMIT_EXCEEDED', `traversal reached more than ${options.maxNodes} nodes`, {

@@ -4,6 +4,7 @@
  */
 export * from './errors.ts';
 export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector } from './labels.ts';
+export { refString } from './refs.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
 export { openStore } from './store.ts';
 export * from './types.ts';

@@ -28,7 +28,7 @@ import {
   relationshipContent,
   triplePattern,
 } from './operations.ts';
-import { Reader, type ResourceQuery } from './reads.ts';
+import { Reader, type ResourceQuery, sameRef } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
 import { WriteTxn } from './txn.ts';
 import type {
@@ -54,9 +54,11 @@ import type {
   ResourceInput,
   ResourceMetadata,
   ResourcePatch,
+  ResourceRef,
   ResourceRefInput,
   StorageStatus,
   Store,
+  StoreLimits,
   StoreOptions,
   TransactionOptions,
   TransactionResult,
@@ -164,6 +166,14 @@ class LmdbStore implements Store {
     return this.#reader.compactedRevision();
   }
 
+  get limits(): StoreLimits {
+    return {
+      maxPageSize: this.#maxPageSize,
+      maxTraversalNodes: this.#maxTraversalNodes,
+      maxTraversalDepth: this.#maxTraversalDepth,
+    };
+  }
+
   // --- reads --------------------------------------------------------------------------------------
 
   get(ref: ResourceRefInput, read: MetadataOnly): ResourceMetadata | null;
@@ -268,7 +278,11 @@ class LmdbStore implements Store {
   ): Relationship[] | null {
     this.#checkOpen();
     if (!isPlainObject(options)) throw badInput('options', 'must be an object');
-    return this.#reader.path(normalizeRef(from, 'from'), normalizeRef(to, 'to'), this.#walkOptions(options));
+    const [start, target] = [normalizeRef(from, 'from'), normalizeRef(to, 'to')];
+    const walkOptions = this.#walkOptions(options);
+    // A path to the start itself walks nothing, so no walk asks whether that ref is passable.
+    if (sameRef(start, target)) return passableOf(options)?.(target) === false ? null : [];
+    return this.#reader.path(start, target, walkOptions);
   }
 
   #walkOptions(options: PathOptions): WalkOptions {
@@ -280,7 +294,20 @@ class LmdbStore implements Store {
       throw badInput('maxDepth', `must be an integer from 1 to ${this.#maxTraversalDepth}`);
     }
     const predicates = optionalStringList(options.predicates, 'predicates', normalizePredicateType);
-    return { direction, predicates, maxDepth, maxNodes: this.#maxTraversalNodes };
+    return {
+      direction,
+      predicates,
+      maxDepth,
+      maxNodes: this.#maxTraversalNodes,
+      passable: this.#passableIds(passableOf(options)),
+    };
+  }
+
+  /** A walk's `passable` on refs as a predicate on term ids (undefined: every node). */
+  #passableIds(passable: ((ref: ResourceRef) => boolean) | undefined): WalkOptions['passable'] {
+    if (passable === undefined) return undefined;
+    const terms = this.#terms;
+    return (id) => passable(terms.ref(id));
   }
 
   // --- writes -------------------------------------------------------------------------------------
@@ -459,6 +486,14 @@ class LmdbStore implements Store {
 }
 
 /** Whether a read decodes payloads: unless `{ data: false }`. */
+/** The `passable` option of a walk, checked (undefined when absent). */
+function passableOf(options: PathOptions): ((ref: ResourceRef) => boolean) | undefined {
+  const { passable } = options;
+  if (passable === undefined || passable === null) return undefined;
+  if (typeof passable !== 'function') throw badInput('passable', 'must be a function');
+  return passable;
+}
+
 function withData(options: ReadOptions | undefined): boolean {
   const data = options?.data;
   if (data !== undefined && data !== null && typeof data !== 'boolean')

@@ -242,7 +242,23 @@ export interface DeleteOptions {
 /** Which edges a traversal follows from a node. */
 export type Direction = 'OUTGOING' | 'INCOMING' | 'BOTH';
 
-export interface TraverseOptions extends PageOptions {
+/**
+ * A filter of the graph a walk sees, for views that decorate a store (an authorizing view passes the
+ * resources its caller may see); GraphQL arguments never set it.
+ */
+export interface PassableOptions {
+  /**
+   * The refs a walk may enter. One for which it is false is neither reported nor walked through, so
+   * what is reachable only through it is not reached either; from a start for which it is false
+   * nothing is reached, and a path to or from such a ref is null. It is asked about each ref a walk
+   * meets, once, dangling refs included. Every page of a traversal walks again: give the same
+   * predicate for every page, since a cursor is a position in the walk the predicate shapes. The
+   * node limit counts only the refs entered.
+   */
+  readonly passable?: ((ref: ResourceRef) => boolean) | null | undefined;
+}
+
+export interface TraverseOptions extends PageOptions, PassableOptions {
   readonly direction?: Direction | null | undefined;
   /** Predicate types to follow (default: every type). */
   readonly predicates?: readonly string[] | null | undefined;
@@ -263,7 +279,7 @@ export interface TraversalStep<R extends ResourceMetadata = Resource> {
   via: Relationship;
 }
 
-export interface PathOptions {
+export interface PathOptions extends PassableOptions {
   readonly direction?: Direction | null | undefined;
   readonly predicates?: readonly string[] | null | undefined;
   readonly maxDepth?: number | null | undefined;
@@ -408,6 +424,16 @@ export interface StoreOptions {
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
+/** The bounds a store was opened with (see {@link StoreOptions}), for views that walk it themselves. */
+export interface StoreLimits {
+  /** Largest page a listing returns. */
+  readonly maxPageSize: number;
+  /** A traversal that reaches more nodes than this fails with LIMIT_EXCEEDED. */
+  readonly maxTraversalNodes: number;
+  /** Largest `maxDepth` a traversal or path may ask for. */
+  readonly maxTraversalDepth: number;
+}
+
 /** The result of `addRelationships`. */
 export interface AddRelationshipsResult {
   relationships: Relationship[];
@@ -433,6 +459,8 @@ export interface Store {
   readonly revision: number;
   /** Oldest revision a watcher or a cursor may resume from. */
   readonly compactedRevision: number;
+  /** The page and traversal bounds it was opened with. */
+  readonly limits: StoreLimits;
 
   get(ref: ResourceRefInput, read: MetadataOnly): ResourceMetadata | null;
   get(ref: ResourceRefInput, read?: ReadOptions): Resource | null;
@@ -458,7 +486,8 @@ export interface Store {
   /**
    * Breadth-first walk from `start`: each distinct reachable resource once with its depth and the
    * edge that first reached it, in a stable order, paged. Cycle-safe; bounded by `maxDepth` and the
-   * store's node limit (LIMIT_EXCEEDED).
+   * store's node limit (LIMIT_EXCEEDED). Every page walks the graph as it was at the first page's
+   * revision; `passable` narrows the graph walked.
    */
   traverse(
     start: ResourceRefInput,
@@ -466,7 +495,10 @@ export interface Store {
     read: MetadataOnly,
   ): Page<TraversalStep<ResourceMetadata>>;
   traverse(start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions): Page<TraversalStep>;
-  /** A shortest path of relationships from `from` to `to`; [] when they are equal, null when unreachable. */
+  /**
+   * A shortest path of relationships from `from` to `to`; [] when they are equal, null when
+   * unreachable (through the refs `passable` lets it enter, when given).
+   */
   shortestPath(from: ResourceRefInput, to: ResourceRefInput, options?: PathOptions): Relationship[] | null;
 
   add(input: ResourceInput): Promise<WriteResult>;

@@ -19,6 +19,7 @@ const EXPECTED = [
   'relationships-subject',
   'relationships-object',
   'traverse',
+  'auth-walk',
   'write',
   'write-vs-serial',
   'http-get-10',

@@ -3,48 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type {
   DeletePropagation,
-  Page,
   RelationshipInput,
   ResourceRef,
   Store,
   TraversalStep,
-  TraverseOptions,
 } from '../../src/store/index.ts';
-import { apps, codeOf, pod, take, tempStore } from './helpers.ts';
-
-const edge = (subject: ResourceRef, object: ResourceRef, type = 'Calls'): RelationshipInput => ({
-  subject,
-  predicate: { type },
-  object,
-});
-const owns = (owner: ResourceRef, dependent: ResourceRef): RelationshipInput => ({
-  subject: owner,
-  predicate: {
-    type: 'OwnerReference',
-    data: { kind: owner.kind, name: owner.name, uid: `uid-${owner.name}` },
-  },
-  object: dependent,
-});
-const names = (steps: readonly { ref: ResourceRef }[]) => steps.map((s) => s.ref.name);
+import { allSteps, apps, codeOf, edge, names, owns, pod, take, tempStore } from './helpers.ts';
 
 async function addAll(store: Store, refs: readonly ResourceRef[]): Promise<void> {
   await store.transaction(refs.map((ref) => ({ op: 'add', resource: { ref, uid: `uid-${ref.name}` } })));
-}
-
-function allSteps(
-  store: Store,
-  start: ResourceRef,
-  options: TraverseOptions,
-  limit: number,
-): TraversalStep[] {
-  const out: TraversalStep[] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<TraversalStep> = store.traverse(start, { ...options, limit, after });
-    out.push(...page.items);
-    after = page.endCursor;
-  } while (after);
-  return out;
 }
 
 /** Deployment d owns ReplicaSets rs1 and rs2; rs1 owns p1 and p2, rs2 owns p3; p2 is also owned by rs3. */
@@ -234,6 +201,126 @@ describe('traversal', () => {
       }
       await store.close();
     }
+  });
+});
+
+describe('traversal through passable refs only', () => {
+  /** Every ref but those named. */
+  const except =
+    (...hidden: string[]) =>
+    (ref: ResourceRef) =>
+      !hidden.includes(ref.name);
+
+  it('should neither report nor walk through a ref that is not passable', async () => {
+    const store = await tempStore();
+    const { d, rs1 } = await ownershipTree(store);
+    const asked: string[] = [];
+    const passable = (ref: ResourceRef) => {
+      asked.push(ref.name);
+      return ref.name !== 'rs1';
+    };
+    const page = store.traverse(d, { passable });
+    assert.deepEqual(names(page.items), ['rs2', 'p3'], 'p1 and p2 are reachable only through rs1');
+    assert.deepEqual(asked.sort(), ['d', 'p3', 'rs1', 'rs2'], 'each ref once, the start too');
+    assert.equal(page.hasNextPage, false);
+    assert.deepEqual(names(store.traverse(rs1, { direction: 'BOTH', passable: except('d') }).items), [
+      'p1',
+      'p2',
+      'rs3',
+    ]);
+  });
+
+  it('should reach a node by another route when one route is not passable', async () => {
+    const store = await tempStore();
+    await store.addRelationships([
+      edge(pod('a'), pod('hidden')),
+      edge(pod('a'), pod('b')),
+      edge(pod('hidden'), pod('c')),
+      edge(pod('b'), pod('c')),
+    ]);
+    const steps = store.traverse(pod('a'), { passable: except('hidden') }).items;
+    assert.deepEqual(
+      steps.map((step) => [step.ref.name, step.depth, step.via.subject.name]),
+      [
+        ['b', 1, 'a'],
+        ['c', 2, 'b'],
+      ],
+    );
+  });
+
+  it('should reach nothing from a start that is not passable, and ask about dangling refs', async () => {
+    const store = await tempStore();
+    await addAll(store, [pod('a')]);
+    await store.addRelationships([edge(pod('a'), pod('ghost')), edge(pod('a'), pod('b'))]);
+    const page = store.traverse(pod('a'), { passable: except('a') });
+    assert.deepEqual(page.items, []);
+    assert.equal(page.revision, store.revision);
+    assert.deepEqual(names(store.traverse(pod('a'), { passable: except('ghost') }).items), ['b']);
+  });
+
+  it('should combine with kinds, and count only passable refs against the node limit', async () => {
+    const store = await tempStore({ maxTraversalNodes: 3 });
+    const { d } = await ownershipTree(store);
+    assert.equal(await codeOf(() => store.traverse(d)), 'LIMIT_EXCEEDED');
+    const passable = except('rs2', 'p3');
+    assert.deepEqual(names(store.traverse(d, { passable }).items), ['rs1', 'p1', 'p2']);
+    assert.deepEqual(names(store.traverse(d, { passable, kinds: ['Pod'] }).items), ['p1', 'p2']);
+  });
+
+  it('should page a filtered walk with the store cursors at one revision', async () => {
+    const store = await tempStore();
+    const root = pod('root');
+    const edges: RelationshipInput[] = [];
+    for (let i = 0; i < 5; i++) {
+      edges.push(edge(root, pod(`c${i}`)));
+      for (let j = 0; j < 3; j++) edges.push(edge(pod(`c${i}`), pod(`g${i}-${j}`)));
+    }
+    await store.addRelationships(edges);
+    const passable = (ref: ResourceRef) => ref.name !== 'c2' && !ref.name.endsWith('-1');
+    const whole = store.traverse(root, { passable, limit: 1000 }).items;
+    assert.equal(whole.length, 4 + 4 * 2);
+    for (const limit of [1, 5, 11, 12])
+      assert.deepEqual(allSteps(store, root, { passable }, limit), whole, `limit ${limit}`);
+    const first = store.traverse(root, { passable, limit: 5 });
+    await store.deleteRelationships([edge(root, pod('c0')), edge(root, pod('c4'))]);
+    await store.addRelationships([edge(root, pod('c9'))]);
+    const second = store.traverse(root, { passable, limit: 1000, after: first.endCursor });
+    assert.equal(second.revision, first.revision);
+    assert.deepEqual([...first.items, ...second.items], whole);
+  });
+
+  it('should find a shortest path around refs that are not passable, or none', async () => {
+    const store = await tempStore();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => pod(name)) as ResourceRef[];
+    await store.addRelationships([
+      edge(a!, b!),
+      edge(b!, d!),
+      edge(a!, c!),
+      edge(c!, pod('e')),
+      edge(pod('e'), d!),
+    ]);
+    const around = store.shortestPath(a!, d!, { passable: except('b') });
+    assert.deepEqual(
+      around?.map((r) => r.object.name),
+      ['c', 'e', 'd'],
+    );
+    assert.equal(store.shortestPath(a!, d!, { passable: except('b', 'e') }), null);
+    assert.equal(store.shortestPath(a!, d!, { passable: except('d') }), null, 'the target is not passable');
+    assert.equal(store.shortestPath(a!, d!, { passable: except('a') }), null, 'the start is not passable');
+    assert.equal(store.shortestPath(a!, a!, { passable: except('a') }), null);
+    assert.deepEqual(store.shortestPath(a!, a!, { passable: except('b') }), []);
+  });
+
+  it('should reject a passable that is not a function', async () => {
+    const store = await tempStore();
+    const passable = 'all' as never;
+    assert.equal(await codeOf(() => store.traverse(pod('a'), { passable })), 'BAD_USER_INPUT');
+    assert.equal(await codeOf(() => store.shortestPath(pod('a'), pod('b'), { passable })), 'BAD_USER_INPUT');
+  });
+
+  it('should report the limits the store was opened with', async () => {
+    const store = await tempStore({ maxPageSize: 50, maxTraversalNodes: 7, maxTraversalDepth: 3 });
+    assert.deepEqual(store.limits, { maxPageSize: 50, maxTraversalNodes: 7, maxTraversalDepth: 3 });
   });
 });
 

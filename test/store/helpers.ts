@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { openStore, type ResourceRef, type Store, type StoreOptions } from '../../src/store/index.ts';
+import {
+  openStore,
+  type Page,
+  type RelationshipInput,
+  type ResourceRef,
+  type Store,
+  type StoreOptions,
+  type TraversalStep,
+  type TraverseOptions,
+} from '../../src/store/index.ts';
 
 /** Opens an in-memory store that is closed (and removed) when the current test file ends. */
 export async function tempStore(options: Omit<StoreOptions, 'path' | 'inMemory'> = {}): Promise<Store> {
@@ -45,6 +54,43 @@ export const apps = (kind: string, name: string, namespace = 'default'): Resourc
   namespace,
   name,
 });
+
+/** A relationship of a plain predicate type (no data). */
+export const edge = (subject: ResourceRef, object: ResourceRef, type = 'Calls'): RelationshipInput => ({
+  subject,
+  predicate: { type },
+  object,
+});
+
+/** An OwnerReference edge from `owner` to `dependent`, naming the owner's uid as `uid-NAME`. */
+export const owns = (owner: ResourceRef, dependent: ResourceRef): RelationshipInput => ({
+  subject: owner,
+  predicate: {
+    type: 'OwnerReference',
+    data: { kind: owner.kind, name: owner.name, uid: `uid-${owner.name}` },
+  },
+  object: dependent,
+});
+
+/** The names of the refs of traversal steps (or of resources), in order. */
+export const names = (items: readonly { ref: ResourceRef }[]) => items.map((item) => item.ref.name);
+
+/** Every step of a walk, read page by page with pages of `limit`. */
+export function allSteps(
+  store: Store,
+  start: ResourceRef,
+  options: TraverseOptions,
+  limit: number,
+): TraversalStep[] {
+  const out: TraversalStep[] = [];
+  let after: string | null = null;
+  do {
+    const page: Page<TraversalStep> = store.traverse(start, { ...options, limit, after });
+    out.push(...page.items);
+    after = page.endCursor;
+  } while (after);
+  return out;
+}
 
 /** Collects `count` events from an async iterator (fails the test after `ms`). */
 export async function take<T>(iterator: AsyncIterator<T>, count: number, ms = 5000): Promise<T[]> {

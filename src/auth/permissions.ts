@@ -1,0 +1,152 @@
+/**
+ * Permissions: Kubernetes-RBAC-like rules (verbs × namespaces × kinds), the principals they belong
+ * to, and {@link Permissions}, a principal's rules compiled for the checks the authorized store makes
+ * on every resource it reads, walks or writes.
+ */
+import { type ResourceRef, StoreError } from '../store/index.ts';
+
+/** What a rule may allow. */
+export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'] as const;
+
+/** One of {@link VERBS}. */
+export type Verb = (typeof VERBS)[number];
+
+/**
+ * One rule: it allows each of `verbs` on resources in any of `namespaces` whose kind is any of
+ * `kinds`. `'*'` stands for every verb, namespace or kind. Cluster-scoped resources are in namespace
+ * `""`. A kind is `Kind` (of any group) or `group/Kind` (the core group is written `core/Kind`).
+ */
+export interface Rule {
+  readonly verbs: readonly (Verb | '*')[];
+  readonly namespaces: readonly string[];
+  readonly kinds: readonly string[];
+}
+
+/** An authenticated caller and what it may do: the union of its rules. */
+export interface Principal {
+  readonly name: string;
+  readonly rules: readonly Rule[];
+}
+
+/** The part of a ref that rules look at. */
+export type Target = Pick<ResourceRef, 'group' | 'kind' | 'namespace'>;
+
+/** A kind entry of a rule that names a kind of any group. */
+const ANY_GROUP = '*';
+
+/** A rule compiled for lookups: its namespaces as a set, its kinds by name with their groups. */
+interface CompiledRule {
+  readonly allNamespaces: boolean;
+  readonly namespaces: ReadonlySet<string>;
+  readonly allKinds: boolean;
+  /** Each kind a rule names, with the groups it names it in ({@link ANY_GROUP}: any group). */
+  readonly kinds: ReadonlyMap<string, typeof ANY_GROUP | ReadonlySet<string>>;
+}
+
+/** The kinds of a rule by name: `Kind` stands for any group, `group/Kind` for one. */
+function compileKinds(entries: readonly string[]): Map<string, typeof ANY_GROUP | Set<string>> {
+  const kinds = new Map<string, typeof ANY_GROUP | Set<string>>();
+  for (const entry of entries) {
+    const slash = entry.indexOf('/');
+    if (slash < 0) {
+      kinds.set(entry, ANY_GROUP);
+      continue;
+    }
+    const kind = entry.slice(slash + 1);
+    const group = entry.slice(0, slash);
+    const groups = kinds.get(kind) ?? new Set<string>();
+    if (groups === ANY_GROUP) continue;
+    groups.add(group === 'core' ? '' : group);
+    kinds.set(kind, groups);
+  }
+  return kinds;
+}
+
+function compileRule(rule: Rule): CompiledRule {
+  return {
+    allNamespaces: rule.namespaces.includes('*'),
+    namespaces: new Set(rule.namespaces),
+    allKinds: rule.kinds.includes('*'),
+    kinds: compileKinds(rule.kinds),
+  };
+}
+
+/** Whether a rule names the kind `kind` of `group` (of any group when `group` is null). */
+function namesKind(rule: CompiledRule, group: string | null, kind: string): boolean {
+  if (rule.allKinds) return true;
+  const groups = rule.kinds.get(kind);
+  // `group` may be '' (the core group): compare with null, not by truthiness.
+  return groups === ANY_GROUP || (group !== null && groups?.has(group) === true);
+}
+
+/** `Kind` for the core group, `group/Kind` otherwise. */
+function qualifiedKind(ref: Pick<Target, 'group' | 'kind'>): string {
+  return ref.group === '' ? ref.kind : `${ref.group}/${ref.kind}`;
+}
+
+/** The error of a write the caller may not make (`extensions.code` FORBIDDEN). */
+export function forbidden(message: string): StoreError {
+  return new StoreError('FORBIDDEN', message);
+}
+
+/** A principal's rules, compiled for checks. */
+export class Permissions {
+  readonly #byVerb = new Map<Verb, CompiledRule[]>();
+
+  /** Compiles the rules of `principal`, who is named in every refusal. */
+  constructor(readonly principal: Principal) {
+    const compiled = principal.rules.map((rule) => ({ rule, compiled: compileRule(rule) }));
+    for (const verb of VERBS) {
+      this.#byVerb.set(
+        verb,
+        compiled
+          .filter(({ rule }) => rule.verbs.includes('*') || rule.verbs.includes(verb))
+          .map(({ compiled }) => compiled),
+      );
+    }
+  }
+
+  #rules(verb: Verb): readonly CompiledRule[] {
+    return this.#byVerb.get(verb) ?? [];
+  }
+
+  /** May the principal do `verb` on the resource at `ref`? */
+  allows(verb: Verb, ref: Target): boolean {
+    for (const rule of this.#rules(verb)) {
+      if ((rule.allNamespaces || rule.namespaces.has(ref.namespace)) && namesKind(rule, ref.group, ref.kind))
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * May the principal do `verb` on every resource of the namespace (every namespace when null) and
+   * kind (every kind when null; of any group when `group` is null)?
+   */
+  covers(verb: Verb, namespace: string | null, group: string | null, kind: string | null): boolean {
+    return this.#rules(verb).some(
+      (rule) =>
+        (rule.allNamespaces || (namespace !== null && rule.namespaces.has(namespace))) &&
+        (rule.allKinds || (kind !== null && namesKind(rule, group, kind))),
+    );
+  }
+
+  /** The namespaces where `verb` is allowed on resources of group/kind: `'*'` for all of them. */
+  namespacesFor(verb: Verb, group: string, kind: string): '*' | Set<string> {
+    const namespaces = new Set<string>();
+    for (const rule of this.#rules(verb)) {
+      if (!namesKind(rule, group, kind)) continue;
+      if (rule.allNamespaces) return '*';
+      for (const namespace of rule.namespaces) namespaces.add(namespace);
+    }
+    return namespaces;
+  }
+
+  /** Throws FORBIDDEN unless the principal may do `verb` on `ref`. */
+  require(verb: Verb, ref: Target): void {
+    if (!this.allows(verb, ref)) {
+      const where = ref.namespace === '' ? 'cluster-scoped' : `in namespace "${ref.namespace}"`;
+      throw forbidden(`${this.principal.name} may not ${verb} ${qualifiedKind(ref)} ${where}`);
+    }
+  }
+}
