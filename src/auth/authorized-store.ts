@@ -112,7 +112,9 @@ function authorizedReads(scope: Scope): ReadMethods {
     get: (ref: ResourceRefInput, read?: ReadOptions) => shown(store.get(ref, read)),
     getByUid: (uid: string, read?: ReadOptions) => shown(store.getByUid(uid, read)),
     getMany: (refs: readonly ResourceRefInput[], read?: ReadOptions) => store.getMany(refs, read).map(shown),
-    storedJson: (resource) => (visible(resource.ref) ? store.storedJson(resource) : null),
+    // A payload goes with a resource the principal was shown: by a read (`get`) or a listing (`list`).
+    storedJson: (resource) =>
+      visible(resource.ref) || can.allows('list', resource.ref) ? store.storedJson(resource) : null,
     list(query: ListQuery = {}, read?: ReadOptions) {
       const type = query.type ?? {};
       if (can.covers('list', query.namespace ?? null, type.group ?? null, type.kind ?? null)) {

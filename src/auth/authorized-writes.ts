@@ -59,9 +59,13 @@ function authorize(scope: WriteScope, operation: Operation): Operation {
     case 'update':
       can.require('update', normalized(operation.resource.ref));
       return operation;
-    case 'patch':
-      can.require('update', normalized(operation.ref));
+    case 'patch': {
+      // A patch answers with the whole merged resource, and an empty one changes nothing: it reads.
+      const ref = normalized(operation.ref);
+      can.require('update', ref);
+      can.require('get', ref);
       return operation;
+    }
     case 'apply':
       return authorizeApply(scope, operation);
     case 'delete': {
@@ -254,7 +258,11 @@ export function authorizedWrites(scope: WriteScope): WriteMethods {
     },
     async delete(ref, expectedVersion, options = {}) {
       authorize(scope, { op: 'delete', ref, expectedVersion, propagation: options.propagation });
-      return store.delete(ref, expectedVersion, options);
+      const result = await store.delete(ref, expectedVersion, options);
+      // A dry run changes nothing and answers with the resources as they are: it is a read of them.
+      if (result.dryRun)
+        for (const resource of [result.deleted, ...result.dependents]) can.require('get', resource.ref);
+      return result;
     },
     async addRelationships(inputs) {
       for (const input of inputs) requireLink(can, input);

@@ -345,3 +345,45 @@ describe('authorized store: watches', () => {
     await edges.return();
   });
 });
+
+describe('authorized store: what a write or a payload shows', () => {
+  it('should hand out the payload of a resource a principal may only list', async () => {
+    const store = await tempStore();
+    await store.add({ ref: pod('p', 'x'), data: { secret: 'S1' } });
+    const lister = authorizedStore(store, {
+      name: 'lister',
+      rules: [{ verbs: ['list'], namespaces: ['x'], kinds: ['*'] }],
+    });
+    const [listed] = lister.list({ namespace: 'x' }, { data: false }).items;
+    assert.ok(listed);
+    assert.equal(lister.storedJson(listed), JSON.stringify({ secret: 'S1' }));
+    assert.equal(lister.get(pod('p', 'x')), null, 'a point read still needs get');
+  });
+
+  it('should refuse a patch to a principal that may update but not get, changing nothing', async () => {
+    const store = await tempStore();
+    await store.add({ ref: pod('p', 'x'), labels: { a: '1' }, data: { secret: 'S1' } });
+    const writer = authorizedStore(store, {
+      name: 'writer',
+      rules: [{ verbs: ['update'], namespaces: ['x'], kinds: ['*'] }],
+    });
+    assert.equal(await codeOf(writer.patch(pod('p', 'x'), {})), 'FORBIDDEN');
+    assert.equal(
+      await codeOf(writer.transaction([{ op: 'patch', ref: pod('p', 'x'), patch: { labels: { b: '2' } } }])),
+      'FORBIDDEN',
+    );
+    assert.equal(store.get(pod('p', 'x'))?.version, 1);
+  });
+
+  it('should refuse a dry-run delete to a principal that may delete but not get', async () => {
+    const store = await tempStore();
+    await store.add({ ref: pod('p', 'x'), data: { secret: 'S1' } });
+    const deleter = authorizedStore(store, {
+      name: 'deleter',
+      rules: [{ verbs: ['delete'], namespaces: ['x'], kinds: ['*'] }],
+    });
+    assert.equal(await codeOf(deleter.delete(pod('p', 'x'), null, { dryRun: true })), 'FORBIDDEN');
+    assert.ok(store.get(pod('p', 'x')), 'the resource is still stored');
+    assert.equal((await deleter.delete(pod('p', 'x'))).deleted.ref.name, 'p', 'a real delete is allowed');
+  });
+});
