@@ -95,13 +95,11 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
   for (let depth = 1; depth <= options.maxDepth && frontier.length > 0; depth++) {
     const next: { id: number; index: number }[] = [];
     for (const { id, index } of frontier) {
-      const { outgoing, incoming } = neighbours(view, id, options.direction, predicateIds);
-      for (let i = 0; i < outgoing.length + incoming.length; i++) {
-        const via = i < outgoing.length ? outgoing[i]! : incoming[i - outgoing.length]!;
-        const neighbour = i < outgoing.length ? via.ids.o : via.ids.s;
-        if (seen.has(neighbour)) continue;
+      // Returns true to end the walk: enough nodes, or the one to stop at.
+      const visit = (neighbour: number, via: Edge): boolean => {
+        if (seen.has(neighbour)) return false;
         seen.add(neighbour);
-        if (passable && !passable(neighbour)) continue;
+        if (passable && !passable(neighbour)) return false;
         reached.push({ id: neighbour, depth, via, parent: index });
         if (reached.length > options.maxNodes) {
           throw new StoreError('LIMIT_EXCEEDED', `traversal reached more than ${options.maxNodes} nodes`, {
@@ -109,9 +107,11 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
           });
         }
         if (options.counts?.(neighbour) ?? true) counted++;
-        if (options.stop?.(neighbour) || counted >= enough) return reached;
+        if (options.stop?.(neighbour) || counted >= enough) return true;
         next.push({ id: neighbour, index: reached.length - 1 });
-      }
+        return false;
+      };
+      if (forEachNeighbour(view, id, options.direction, predicateIds, visit)) return reached;
     }
     frontier = next;
   }
@@ -136,60 +136,79 @@ export function shortestPath(
   return path;
 }
 
-/** No edges: what a direction not followed yields. */
-const NONE: readonly Edge[] = [];
-
 /**
- * Edges leaving a node and edges entering it, each in index order; `direction` says which are read.
- * (Arrays, not generators: a walk reads thousands of nodes, and each yield made objects of its own.)
+ * Calls `visit` with each edge leaving (`OUTGOING`), entering (`INCOMING`) or touching (`BOTH`) a node
+ * and the neighbour it leads to, in index order, until `visit` returns true; returns whether it did.
+ * Edges are read as they are visited, so a walk that has enough stops reading a node with many edges.
+ * (A visitor, not generators: a walk reads thousands of nodes, and each yield made objects of its own.)
  */
-function neighbours(
+function forEachNeighbour(
   view: GraphView,
   id: number,
   direction: Direction,
   predicateIds: readonly number[] | null,
-): { outgoing: readonly Edge[]; incoming: readonly Edge[] } {
-  const outgoing =
-    direction === 'INCOMING'
-      ? NONE
-      : edges(view, 'spo', predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]), true);
-  const incoming =
-    direction === 'OUTGOING'
-      ? NONE
-      : predicateIds === null
-        ? edges(view, 'osp', [[id]], true)
-        : edges(
-            view,
-            'pos',
-            predicateIds.map((p) => [p, id]),
-            true,
-          );
-  return { outgoing, incoming };
+  visit: (neighbour: number, via: Edge) => boolean,
+): boolean {
+  if (direction !== 'INCOMING') {
+    const prefixes = predicateIds === null ? [[id]] : predicateIds.map((p) => [id, p]);
+    if (forEachEdge(view, 'spo', prefixes, true, (edge) => visit(edge.ids.o, edge))) return true;
+  }
+  if (direction === 'OUTGOING') return false;
+  const incoming = (edge: Edge) => visit(edge.ids.s, edge);
+  return predicateIds === null
+    ? forEachEdge(view, 'osp', [[id]], true, incoming)
+    : forEachEdge(
+        view,
+        'pos',
+        predicateIds.map((p) => [p, id]),
+        true,
+        incoming,
+      );
 }
 
-/** The triplets under each prefix of an index, in key order; with their values if `withValues`. */
-function edges(view: GraphView, index: TripleIndex, prefixes: number[][], withValues: boolean): Edge[] {
-  const found: Edge[] = [];
+/**
+ * Calls `visit` with each triplet under each prefix of an index, in key order (as it was, for a past
+ * view), with its value if `withValues`, until `visit` returns true; returns whether it did.
+ */
+function forEachEdge(
+  view: GraphView,
+  index: TripleIndex,
+  prefixes: number[][],
+  withValues: boolean,
+  visit: (edge: Edge) => boolean,
+): boolean {
   for (const parts of prefixes) {
     const prefix = triplePrefix(...parts);
     const range = { start: prefix, end: prefixEnd(prefix) };
-    const from = found.length;
-    if (withValues) {
+    if (view.past) {
+      const found: Edge[] = [];
+      if (withValues) {
+        for (const { key, value } of view.dbs[index].getRange(range)) {
+          found.push({ ids: decodeTripleKey(index, key), value });
+        }
+      } else
+        for (const key of view.dbs[index].getKeys(range)) found.push({ ids: decodeTripleKey(index, key) });
+      for (const edge of pastEdges(view.past, index, prefix, found)) if (visit(edge)) return true;
+    } else if (withValues) {
       for (const { key, value } of view.dbs[index].getRange(range)) {
-        found.push({ ids: decodeTripleKey(index, key), value });
+        if (visit({ ids: decodeTripleKey(index, key), value })) return true;
       }
     } else {
-      for (const key of view.dbs[index].getKeys(range)) found.push({ ids: decodeTripleKey(index, key) });
+      for (const key of view.dbs[index].getKeys(range))
+        if (visit({ ids: decodeTripleKey(index, key) })) return true;
     }
-    if (view.past)
-      found.splice(from, found.length - from, ...pastEdges(view.past, index, prefix, found.slice(from)));
   }
-  return found;
+  return false;
 }
 
 /** Term ids of the triplets under each prefix of an index, in key order. */
 function scan(view: GraphView, index: TripleIndex, prefixes: number[][]): TripleIds[] {
-  return edges(view, index, prefixes, false).map((edge) => edge.ids);
+  const ids: TripleIds[] = [];
+  forEachEdge(view, index, prefixes, false, (edge) => {
+    ids.push(edge.ids);
+    return false;
+  });
+  return ids;
 }
 
 /** A prefix scan as it was: triplets added since left out, triplets removed since put back, in key order. */

@@ -526,3 +526,32 @@ describe('cascading delete', () => {
     assert.deepEqual(store.checkIntegrity(), []);
   });
 });
+
+describe('walks over a node with very many edges', () => {
+  it('should page a walk at an older revision from a node with 130,000 edges', async () => {
+    const store = await tempStore({ maxTraversalNodes: 200_000 });
+    const hub = { group: '', version: 'v1', kind: 'Node', namespace: '', name: 'hub' };
+    const edges = Array.from({ length: 130_000 }, (_, i) => ({
+      subject: pod(`p${i}`),
+      predicate: { type: 'Runs' },
+      object: hub,
+    }));
+    for (let i = 0; i < edges.length; i += 20_000) await store.addRelationships(edges.slice(i, i + 20_000));
+    const first = store.traverse(hub, { direction: 'INCOMING', maxDepth: 1, limit: 2 });
+    await store.add({ ref: pod('later') });
+    const second = store.traverse(hub, {
+      direction: 'INCOMING',
+      maxDepth: 1,
+      limit: 2,
+      after: first.endCursor,
+    });
+    assert.equal(second.revision, first.revision);
+    assert.deepEqual(
+      second.items.map((step) => step.ref.name),
+      store
+        .traverse(hub, { direction: 'INCOMING', maxDepth: 1, limit: 4 })
+        .items.slice(2)
+        .map((step) => step.ref.name),
+    );
+  });
+});
