@@ -78,6 +78,11 @@ export function readNodeBody(
   maxBytes: number,
 ): Promise<Buffer<ArrayBuffer> | null> {
   return new Promise((resolve, reject) => {
+    // Gone while the request waited (for its authentication): its `close` was emitted already.
+    if (request.destroyed) {
+      reject(new Error('the client closed the request before its body ended'));
+      return;
+    }
     const collector = new BodyCollector(maxBytes);
     const stop = () => {
       request.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);

@@ -472,8 +472,11 @@ export interface Store {
   list(query: ListQuery, read: MetadataOnly): Page<ResourceMetadata>;
   list(query?: ListQuery, read?: ReadOptions): Page<Resource>;
   /**
-   * The JSON text of the payload of a state a read returned (null when its data is null), as stored:
-   * exactly `JSON.stringify(data)`. For a state the log no longer holds, REVISION_COMPACTED.
+   * The JSON text of the payload of a resource a read returned (`get`, `list`, `traverse`, ...), as
+   * stored: exactly `JSON.stringify(data)` (`"null"` for null data). It is found by the resource's ref
+   * and revision, so it is not for the states events and write results carry (they hold their data):
+   * several states of one commit share a revision. REVISION_COMPACTED once the log no longer holds the
+   * state. Null from a view that does not show the resource (an authorized store).
    */
   storedJson(resource: ResourceMetadata): string | null;
   /** Number of current resources matching the query (ignores paging). */

@@ -4,8 +4,11 @@
  * same answers; the request log's `handler` says which code served each one.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { readNodeBody } from '../../src/server/body-limit.ts';
 import type { AppConfig } from '../../src/server/index.ts';
 import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
@@ -527,5 +530,36 @@ describe('lean HTTP path: shutdown', () => {
       await server.close();
       await base.close();
     }
+  });
+});
+
+describe('lean HTTP path: clients that go away', () => {
+  it('should end the body read of a request whose client went away before it began (as during a token check)', async () => {
+    const read = new Promise<unknown>((resolve) => {
+      const server = createServer((request) => {
+        request.destroy();
+        request.once('close', () => {
+          // What the lean path meets when the socket closed while the token was being checked.
+          readNodeBody(request, 1024).then(
+            () => resolve('resolved'),
+            (error: Error) => resolve(error.message),
+          );
+          server.close();
+        });
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.write(
+          'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{',
+        );
+      });
+    });
+    const outcome = await Promise.race([
+      read,
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 2000)),
+    ]);
+    assert.equal(outcome, 'the client closed the request before its body ended');
   });
 });
