@@ -71,12 +71,16 @@ export async function authenticateHttp(
   return principal ? { principal } : { refusal: unauthenticated(token !== null) };
 }
 
-/** The principal of each authenticated HTTP request (the request object yoga's context carries). */
+/**
+ * The principal of each authenticated HTTP request, by the node request it came on: yoga's fetch
+ * request may be replaced on its way (the body limit replaces a chunked one once it has read it), the
+ * node request stays.
+ */
 const requestPrincipals = new WeakMap<object, Principal>();
 
-/** Records the principal an HTTP request authenticated as, for {@link authorizedContext}. */
-export function rememberPrincipal(request: object, principal: Principal): void {
-  requestPrincipals.set(request, principal);
+/** Records the principal the HTTP request on node request `req` authenticated as, for {@link authorizedContext}. */
+export function rememberPrincipal(req: object, principal: Principal): void {
+  requestPrincipals.set(req, principal);
 }
 
 /**
@@ -85,10 +89,13 @@ export function rememberPrincipal(request: object, principal: Principal): void {
  * the one authenticated before, passed in as `principal`.
  */
 export function authorizedContext(store: Store) {
-  return (initial: { readonly request?: object; readonly principal?: Principal }): SchemaContext => {
+  return (initial: {
+    readonly request?: unknown;
+    readonly req?: object;
+    readonly principal?: Principal;
+  }): SchemaContext => {
     const principal =
-      initial.principal ??
-      (initial.request === undefined ? undefined : requestPrincipals.get(initial.request));
+      initial.principal ?? (initial.req === undefined ? undefined : requestPrincipals.get(initial.req));
     // Unreachable with the plugin installed: fail closed rather than serve the whole store.
     if (principal === undefined) throw new Error('an operation reached execution unauthenticated');
     return { store: authorizedStore(store, principal) };
