@@ -3,7 +3,8 @@
  * normalized) before the write transaction starts, then run inside it.
  */
 import { badInput, StoreError } from './errors.ts';
-import { sameRef, type TriplePattern } from './reads.ts';
+import { sameRef } from './reads.ts';
+import type { TriplePattern } from './triple-reads.ts';
 import type { WriteTxn } from './txn.ts';
 import type { RelationshipContent } from './txn-triples.ts';
 import type {

@@ -4,20 +4,11 @@
  * are read "as of" the first page's revision by overlaying the change log on the current state, the
  * way a Kubernetes continue token reads a consistent list (and, like one, it expires with compaction).
  */
-import { type Databases, type LogEntry, type RelationshipValue, readCounter, type Terms } from './db.ts';
-import { invariant, StoreError } from './errors.ts';
-import {
-  type GraphView,
-  type PastGraph,
-  relationshipOf,
-  shortestPath,
-  type WalkOptions,
-  walk,
-} from './graph.ts';
+import { type Databases, type LogEntry, readCounter } from './db.ts';
+import { StoreError } from './errors.ts';
 import {
   decodeNsTypeKey,
   decodeRefKey,
-  decodeTripleKey,
   decodeTypeCountKey,
   keySuccessor,
   labelValuePrefix,
@@ -25,30 +16,16 @@ import {
   nsTypeKey,
   nsTypesPrefix,
   prefixEnd,
-  readId,
   refKey,
   refKeyOfLabelKey,
   revisionKey,
-  type TripleIds,
-  type TripleIndex,
-  tripleKey,
-  triplePrefix,
-  tupleKey,
   typeCountKey,
   typePrefix,
 } from './keys.ts';
 import type { LabelSelector } from './labels.ts';
-import { decodeCursor, fingerprintOf, type Keyed, mergePage, positionOf, toPage } from './pages.ts';
+import { fingerprintOf, type Keyed, mergePage, positionOf, toPage } from './pages.ts';
 import { currentResource, decodeLogEntry, readPayload, readResource } from './records.ts';
-import type {
-  Page,
-  Relationship,
-  Resource,
-  ResourceMetadata,
-  ResourceRef,
-  TraversalStep,
-  TypeCount,
-} from './types.ts';
+import type { Page, Resource, ResourceMetadata, ResourceRef, TypeCount } from './types.ts';
 
 /** A resource as a read returns it: whole, or its metadata alone (`data: false`). */
 type Read = Resource | ResourceMetadata;
@@ -60,13 +37,6 @@ export interface ResourceQuery {
   kind?: string | undefined;
   namespace?: string | undefined;
   selector: LabelSelector;
-}
-
-/** A validated relationship pattern. */
-export interface TriplePattern {
-  subject?: ResourceRef | undefined;
-  predicateType?: string | undefined;
-  object?: ResourceRef | undefined;
 }
 
 /** Label `In` requirements with more values than this are filtered instead of index-merged. */
@@ -86,21 +56,6 @@ function refMatches(query: ResourceQuery, ref: ResourceRef): boolean {
   );
 }
 
-/** Whether a relationship matches a pattern. */
-export function matchesPattern(pattern: TriplePattern, relationship: Relationship): boolean {
-  return (
-    (pattern.subject === undefined || sameRef(pattern.subject, relationship.subject)) &&
-    (pattern.predicateType === undefined || pattern.predicateType === relationship.predicate.type) &&
-    (pattern.object === undefined || sameRef(pattern.object, relationship.object))
-  );
-}
-
-/** A resource as a past view saw it: its state then if it changed since, else `now`. */
-function resourceThen(past: PastGraph, ref: ResourceRef, now: Read | null): Read | null {
-  const then = past.resources.get(refKey(ref).toString('hex'));
-  return then === undefined ? now : then;
-}
-
 /** Ref equality. */
 export function sameRef(a: ResourceRef, b: ResourceRef): boolean {
   return (
@@ -112,14 +67,12 @@ export function sameRef(a: ResourceRef, b: ResourceRef): boolean {
   );
 }
 
-/** Synchronous reads over the databases. */
+/** Synchronous reads of resources, counters and the log (relationships: triple-reads.ts; walks: walk-reads.ts). */
 export class Reader {
   readonly #dbs: Databases;
-  readonly #terms: Terms;
 
-  constructor(dbs: Databases, terms: Terms) {
+  constructor(dbs: Databases) {
     this.#dbs = dbs;
-    this.#terms = terms;
   }
 
   /** The newest committed revision (visible; its publication may follow once it is durable). */
@@ -205,41 +158,6 @@ export class Reader {
     return count;
   }
 
-  /** One page of relationships matching a pattern (paged and pinned like {@link listResources}). */
-  listRelationships(
-    pattern: TriplePattern,
-    limit: number,
-    cursor: string | null,
-    at: number | null = null,
-  ): Page<Relationship> {
-    const plan = this.#triplePlan(pattern);
-    const fingerprint = fingerprintOf(['relationships', plan.index, ...plan.terms.map(String)]);
-    const position = positionOf(cursor, fingerprint, at);
-    const revision = position?.revision ?? this.committedRevision();
-    const overlay = position ? this.#relationshipOverlay(pattern, plan.index, position.revision) : null;
-    const current = this.#currentTriples(plan, position?.key ?? null);
-    const entries = mergePage(
-      current,
-      overlay,
-      (item) => matchesPattern(pattern, item),
-      position?.key ?? null,
-      limit,
-    );
-    return toPage(entries, limit, revision, fingerprint);
-  }
-
-  /** Up to `limit` relationships of each pattern (for batched loads). */
-  relationshipsOf(patterns: readonly TriplePattern[], limit: number): Relationship[][] {
-    return patterns.map((pattern) => {
-      const out: Relationship[] = [];
-      for (const { item } of this.#currentTriples(this.#triplePlan(pattern), null)) {
-        if (out.length >= limit) break;
-        out.push(item);
-      }
-      return out;
-    });
-  }
-
   /** Log entries with `after < revision <= upTo`, at most `limit` of them. */
   readLog(after: number, upTo: number, limit: number): LogEntry[] {
     if (upTo <= after) return [];
@@ -250,89 +168,6 @@ export class Reader {
     });
     return Array.from(range, ({ value }) => decodeLogEntry(this.#dbs, value));
   }
-
-  /**
-   * One page of a breadth-first traversal. Every page walks the graph as it was at the first page's
-   * revision (changes since are undone from the log), so pages neither skip nor repeat a node.
-   */
-  traverse(
-    start: ResourceRef,
-    walkOptions: WalkOptions,
-    kinds: ReadonlySet<string> | null,
-    limit: number,
-    cursor: string | null,
-    data: boolean,
-  ): Page<TraversalStep<Read>> {
-    const fingerprint = fingerprintOf([
-      'traverse',
-      refKey(start).toString('hex'),
-      walkOptions.direction,
-      JSON.stringify(walkOptions.predicates),
-      JSON.stringify(kinds && [...kinds]),
-      String(walkOptions.maxDepth),
-    ]);
-    const position = cursor === null ? null : decodeCursor(cursor, fingerprint);
-    const offset = position === null ? 0 : readId(position.key);
-    const revision = position?.revision ?? this.committedRevision();
-    const past = revision < this.committedRevision() ? this.#pastGraph(revision) : null;
-    const view: GraphView = { dbs: this.#dbs, terms: this.#terms, inTxn: false, past };
-    const isReported = kinds && ((id: number) => kinds.has(this.#terms.ref(id).kind));
-    const reached = walk(view, start, {
-      ...walkOptions,
-      enough: offset + limit + 1,
-      counts: isReported ?? undefined,
-    });
-    const matching = isReported ? reached.filter((r) => isReported(r.id)) : reached;
-    const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep<Read>> => {
-      const ref = this.#terms.ref(r.id);
-      const now = this.get(ref, data);
-      const resource = past ? resourceThen(past, ref, now) : now;
-      return {
-        key: tupleKey(offset + i + 1),
-        item: { ref, resource, depth: r.depth, via: relationshipOf(view, r.via) },
-      };
-    });
-    return toPage(entries, limit, revision, fingerprint);
-  }
-
-  /** A shortest path of relationships, [] from a node to itself, or null. */
-  path(from: ResourceRef, to: ResourceRef, walkOptions: WalkOptions): Relationship[] | null {
-    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
-    return shortestPath(view, from, to, walkOptions)?.map((edge) => relationshipOf(view, edge)) ?? null;
-  }
-
-  /** The graph at `revision`: the state then of every triplet and resource changed since. */
-  #pastGraph(revision: number): PastGraph {
-    const edges = new Map<string, Relationship | null>();
-    const resources = new Map<string, Resource | null>();
-    for (const entry of this.#logSince(revision)) {
-      for (const change of entry.relationships) {
-        const hex = tripleKey('spo', this.#tripleIdsOf(change.relationship)).toString('hex');
-        if (!edges.has(hex)) edges.set(hex, change.previous);
-      }
-      for (const change of entry.resources) {
-        const hex = refKey(change.resource.ref).toString('hex');
-        if (!resources.has(hex)) resources.set(hex, change.previous);
-      }
-    }
-    const removed: TripleIds[] = [];
-    for (const [hex, then] of edges) {
-      const key = Buffer.from(hex, 'hex');
-      if (then !== null && this.#dbs.spo.get(key) === undefined) removed.push(decodeTripleKey('spo', key));
-    }
-    return { edges, removed, resources };
-  }
-
-  /** Term ids of a logged relationship (its terms exist: they are never removed). */
-  #tripleIdsOf(relationship: Relationship): TripleIds {
-    const s = this.#terms.refId(relationship.subject);
-    const p = this.#terms.predicateId(relationship.predicate.type);
-    const o = this.#terms.refId(relationship.object);
-    invariant(s !== undefined && p !== undefined && o !== undefined, 'a logged relationship has term ids');
-    return { s, p, o };
-  }
-
-  // --- resources ----------------------------------------------------------------------------------
 
   /** The label requirement whose index drives a listing, if it has one. */
   #labelDriver(query: ResourceQuery) {
@@ -427,7 +262,7 @@ export class Reader {
   /** The state, at `revision`, of every resource the query could match that changed after it. */
   #resourceOverlay(query: ResourceQuery, revision: number): Map<string, Resource | null> {
     const overlay = new Map<string, Resource | null>();
-    for (const entry of this.#logSince(revision)) {
+    for (const entry of this.logSince(revision)) {
       for (const change of entry.resources) {
         if (!refMatches(query, change.resource.ref)) continue;
         const hex = refKey(change.resource.ref).toString('hex');
@@ -437,69 +272,8 @@ export class Reader {
     return overlay;
   }
 
-  // --- relationships ------------------------------------------------------------------------------
-
-  /** Picks the index whose key starts with the bound terms: one prefix scan serves the pattern. */
-  #triplePlan(pattern: TriplePattern): { index: TripleIndex; terms: number[]; missing: boolean } {
-    const s = pattern.subject && this.#terms.refId(pattern.subject);
-    const p =
-      pattern.predicateType === undefined ? undefined : this.#terms.predicateId(pattern.predicateType);
-    const o = pattern.object && this.#terms.refId(pattern.object);
-    const missing =
-      (pattern.subject !== undefined && s === undefined) ||
-      (pattern.predicateType !== undefined && p === undefined) ||
-      (pattern.object !== undefined && o === undefined);
-    if (pattern.subject && pattern.object && !pattern.predicateType)
-      return { index: 'osp', terms: bound(o, s), missing };
-    if (pattern.subject) return { index: 'spo', terms: bound(s, p, o), missing };
-    if (pattern.predicateType) return { index: 'pos', terms: bound(p, o), missing };
-    if (pattern.object) return { index: 'osp', terms: bound(o), missing };
-    return { index: 'spo', terms: [], missing };
-  }
-
-  *#currentTriples(
-    plan: { index: TripleIndex; terms: number[]; missing: boolean },
-    after: Buffer | null,
-  ): Generator<Keyed<Relationship>> {
-    if (plan.missing) return;
-    const prefix = triplePrefix(...plan.terms);
-    const start = after === null || Buffer.compare(after, prefix) < 0 ? prefix : keySuccessor(after);
-    for (const { key, value } of this.#dbs[plan.index].getRange({ start, end: prefixEnd(prefix) })) {
-      yield { key, item: this.#toRelationship(decodeTripleKey(plan.index, key), value) };
-    }
-  }
-
-  #toRelationship(ids: TripleIds, value: RelationshipValue): Relationship {
-    return {
-      subject: this.#terms.ref(ids.s),
-      predicate: { type: this.#terms.predicate(ids.p), data: value.data },
-      object: this.#terms.ref(ids.o),
-      createdAt: value.createdAt,
-      updatedAt: value.updatedAt,
-      revision: value.revision,
-    };
-  }
-
-  #relationshipOverlay(pattern: TriplePattern, index: TripleIndex, revision: number) {
-    const overlay = new Map<string, Relationship | null>();
-    for (const entry of this.#logSince(revision)) {
-      for (const change of entry.relationships) {
-        if (!matchesPattern(pattern, change.relationship)) continue;
-        const { subject, predicate, object } = change.relationship;
-        const ids = {
-          s: this.#terms.refId(subject) ?? 0,
-          p: this.#terms.predicateId(predicate.type) ?? 0,
-          o: this.#terms.refId(object) ?? 0,
-        };
-        const hex = tripleKey(index, ids).toString('hex');
-        if (!overlay.has(hex)) overlay.set(hex, change.previous);
-      }
-    }
-    return overlay;
-  }
-
   /** Every log entry after `revision`, or REVISION_COMPACTED when some are gone. */
-  #logSince(revision: number): LogEntry[] {
+  logSince(revision: number): LogEntry[] {
     const compacted = this.compactedRevision();
     if (revision < compacted) {
       throw new StoreError(
@@ -512,11 +286,6 @@ export class Reader {
     }
     return this.readLog(revision, this.committedRevision(), Number.MAX_SAFE_INTEGER);
   }
-}
-
-/** The ids that are bound, in order. */
-function bound(...ids: (number | undefined)[]): number[] {
-  return ids.filter((id): id is number => id !== undefined);
 }
 
 /** Merges ascending key streams into one ascending stream without duplicates. */

@@ -30,6 +30,7 @@ import {
 } from './operations.ts';
 import { Reader, type ResourceQuery, sameRef } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
+import { TripleReader } from './triple-reads.ts';
 import { WriteTxn } from './txn.ts';
 import type {
   AddRelationshipsResult,
@@ -80,6 +81,7 @@ import {
   optionalKeyString,
   REF_LIMITS,
 } from './validate.ts';
+import { WalkReader } from './walk-reads.ts';
 import { EventHub } from './watch.ts';
 import { WatchSources } from './watch-sources.ts';
 
@@ -111,6 +113,8 @@ class LmdbStore implements Store {
   readonly #dbs: Databases;
   readonly #terms: Terms;
   readonly #reader: Reader;
+  readonly #triples: TripleReader;
+  readonly #walks: WalkReader;
   readonly #registry: TypeRegistry;
   readonly #hub: EventHub;
   readonly #retention: Retention;
@@ -130,7 +134,9 @@ class LmdbStore implements Store {
     this.path = path;
     this.#dbs = dbs;
     this.#terms = new Terms(dbs);
-    this.#reader = new Reader(dbs, this.#terms);
+    this.#reader = new Reader(dbs);
+    this.#triples = new TripleReader(dbs, this.#terms, this.#reader);
+    this.#walks = new WalkReader(dbs, this.#terms, this.#reader);
     this.#registry = new TypeRegistry(options.types);
     this.#hub = new EventHub(this.#reader.committedRevision());
     this.#retention = retentionOf(options.retention);
@@ -229,7 +235,7 @@ class LmdbStore implements Store {
 
   relationships(pattern: RelationshipPattern = {}, page: PageOptions = {}): Page<Relationship> {
     this.#checkOpen();
-    return this.#reader.listRelationships(
+    return this.#triples.listRelationships(
       triplePattern(pattern),
       this.#limit(page.limit),
       cursorOf(page.after),
@@ -239,7 +245,7 @@ class LmdbStore implements Store {
 
   relationshipsMany(patterns: readonly RelationshipPattern[], limit = this.#maxPageSize): Relationship[][] {
     this.#checkOpen();
-    return this.#reader.relationshipsOf(
+    return this.#triples.relationshipsOf(
       patterns.map((p, i) => triplePattern(p, `patterns[${i}]`)),
       this.#limit(limit),
     );
@@ -261,7 +267,7 @@ class LmdbStore implements Store {
     const kinds = optionalStringList(options.kinds, 'kinds', (kind, field) =>
       optionalKeyString(kind, field, REF_LIMITS.kind),
     );
-    return this.#reader.traverse(
+    return this.#walks.traverse(
       normalizeRef(start, 'start'),
       this.#walkOptions(options),
       kinds && new Set(kinds),
@@ -282,7 +288,7 @@ class LmdbStore implements Store {
     const walkOptions = this.#walkOptions(options);
     // A path to the start itself walks nothing, so no walk asks whether that ref is passable.
     if (sameRef(start, target)) return passableOf(options)?.(target) === false ? null : [];
-    return this.#reader.path(start, target, walkOptions);
+    return this.#walks.path(start, target, walkOptions);
   }
 
   #walkOptions(options: PathOptions): WalkOptions {

@@ -5,13 +5,8 @@
  */
 import type { LogEntry } from './db.ts';
 import { badInput, StoreError } from './errors.ts';
-import {
-  matchesPattern,
-  matchesQuery,
-  type Reader,
-  type ResourceQuery,
-  type TriplePattern,
-} from './reads.ts';
+import { matchesQuery, type Reader, type ResourceQuery } from './reads.ts';
+import { matchesPattern, type TriplePattern } from './triple-reads.ts';
 import type { Page, RelationshipEvent, Resource, ResourceEvent, Watch } from './types.ts';
 import { type EventHub, type InitialState, Watcher } from './watch.ts';
 
