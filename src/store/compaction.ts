@@ -6,11 +6,12 @@
  * Removing a revision also removes the payloads of the states it replaced: those states are older
  * than any revision still logged and are no longer current, so nothing points at them any more.
  */
+
+import type { RetentionOptions } from './api.ts';
 import { type Databases, readCounter, type StoredLogEntry } from './db.ts';
 import { commitFailureOf } from './disk.ts';
 import { META, revisionKey } from './keys.ts';
 import { asBuffer, decodeStoredResource, removePayload } from './records.ts';
-import type { RetentionOptions } from './types.ts';
 
 /** Retention with defaults applied. */
 export interface Retention {

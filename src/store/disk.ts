@@ -11,8 +11,8 @@
  * transaction (the default 64 MiB is 16 of the HTTP body limit's 4 MiB).
  */
 import { statfsSync } from 'node:fs';
+import type { StorageStatus } from './api.ts';
 import { StoreError } from './errors.ts';
-import type { StorageStatus } from './types.ts';
 
 /** Below this multiple of the floor, free space is read before every write. */
 const CLOSE_FACTOR = 4;

@@ -2,6 +2,8 @@
  * The resource store: a revisioned LMDB store for resources and relationship triplets with a gap-free
  * change log. This module is the store's whole public surface; it knows nothing of GraphQL.
  */
+
+export * from './api.ts';
 export * from './errors.ts';
 export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector } from './labels.ts';
 export { refString } from './refs.ts';

@@ -3,8 +3,9 @@
  * predicates of a type. Types without a schema are accepted as they are.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TypeRegistration } from './api.ts';
 import { badInput } from './errors.ts';
-import type { JsonObject, JsonValue, ResourceRef, TypeRegistration } from './types.ts';
+import type { JsonObject, JsonValue, ResourceRef } from './types.ts';
 
 /** Owner → dependent, as in Kubernetes `metadata.ownerReferences` (subject = owner). */
 export const OWNER_REFERENCE = 'OwnerReference';

@@ -9,6 +9,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type {
+  AddRelationshipsResult,
+  DeleteRelationshipsResult,
+  StorageStatus,
+  Store,
+  StoreLimits,
+  StoreOptions,
+} from './api.ts';
 import { CommitQueue } from './commits.ts';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, openDatabases, Terms } from './db.ts';
@@ -33,9 +41,7 @@ import { TypeRegistry } from './registry.ts';
 import { TripleReader } from './triple-reads.ts';
 import { WriteTxn } from './txn.ts';
 import type {
-  AddRelationshipsResult,
   DeleteOptions,
-  DeleteRelationshipsResult,
   DeleteResult,
   Direction,
   ListQuery,
@@ -57,10 +63,6 @@ import type {
   ResourcePatch,
   ResourceRef,
   ResourceRefInput,
-  StorageStatus,
-  Store,
-  StoreLimits,
-  StoreOptions,
   TransactionOptions,
   TransactionResult,
   TraversalStep,
