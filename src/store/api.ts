@@ -11,7 +11,6 @@ import type {
   Page,
   PageOptions,
   PathOptions,
-  Predicate,
   ReadOptions,
   Relationship,
   RelationshipEvent,

@@ -22,9 +22,7 @@ import { compactLog, type Retention, retentionOf } from './compaction.ts';
 import { type Databases, openDatabases, Terms } from './db.ts';
 import { DiskGuard } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
-import type { WalkOptions } from './graph.ts';
 import { checkIntegrity } from './integrity.ts';
-import { parseLabelSelector } from './labels.ts';
 import { migrateStore } from './migrate.ts';
 import {
   cursorOf,
@@ -36,14 +34,14 @@ import {
   relationshipContent,
   triplePattern,
 } from './operations.ts';
-import { Reader, type ResourceQuery, sameRef } from './reads.ts';
+import { passableOf, QueryInput, withData } from './query-input.ts';
+import { Reader, sameRef } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
 import { TripleReader } from './triple-reads.ts';
 import { WriteTxn } from './txn.ts';
 import type {
   DeleteOptions,
   DeleteResult,
-  Direction,
   ListQuery,
   MetadataOnly,
   Operation,
@@ -61,7 +59,6 @@ import type {
   ResourceInput,
   ResourceMetadata,
   ResourcePatch,
-  ResourceRef,
   ResourceRefInput,
   TransactionOptions,
   TransactionResult,
@@ -75,7 +72,6 @@ import type {
 import {
   isPlainObject,
   normalizePatch,
-  normalizePredicateType,
   normalizeRef,
   normalizeResourceInput,
   normalizeUid,
@@ -87,13 +83,7 @@ import { WalkReader } from './walk-reads.ts';
 import { EventHub } from './watch.ts';
 import { WatchSources } from './watch-sources.ts';
 
-const DEFAULT_PAGE_SIZE = 100;
-const DEFAULT_TRAVERSAL_DEPTH = 10;
 const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
-const DIRECTIONS: readonly Direction[] = ['OUTGOING', 'INCOMING', 'BOTH'];
-/** Thrown inside a dry run's transaction to roll it back. */
-const _ROLL_BACK = Symbol('roll back');
-const _INITIAL_STATE_PAGE = 500;
 
 /** Opens (or creates) a store. With `inMemory`, the data lives in a temporary directory removed on close. */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
@@ -123,6 +113,7 @@ class LmdbStore implements Store {
   readonly #maxPageSize: number;
   readonly #maxTraversalNodes: number;
   readonly #maxTraversalDepth: number;
+  readonly #input: QueryInput;
   readonly #commits: CommitQueue;
   readonly #watches: WatchSources;
   readonly #disk: DiskGuard;
@@ -145,6 +136,7 @@ class LmdbStore implements Store {
     this.#maxPageSize = options.maxPageSize ?? 10_000;
     this.#maxTraversalNodes = options.maxTraversalNodes ?? 10_000;
     this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
+    this.#input = new QueryInput(this.limits, this.#reader, this.#terms);
     const checkOpen = () => this.#checkOpen();
     this.#watches = new WatchSources(this.#reader, this.#hub, options.maxQueuedEvents ?? 10_000, checkOpen);
     this.#disk = new DiskGuard(path, options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
@@ -212,10 +204,10 @@ class LmdbStore implements Store {
   list(query: ListQuery = {}, read?: ReadOptions): Page<ResourceMetadata> {
     this.#checkOpen();
     return this.#reader.listResources(
-      this.#resourceQuery(query),
-      this.#limit(query.limit),
+      this.#input.resourceQuery(query),
+      this.#input.limit(query.limit),
       cursorOf(query.after),
-      this.#atRevision(query.atRevision),
+      this.#input.atRevision(query.atRevision),
       withData(read),
     );
   }
@@ -227,7 +219,7 @@ class LmdbStore implements Store {
 
   count(query: Omit<ListQuery, keyof PageOptions> = {}): number {
     this.#checkOpen();
-    return this.#reader.countResources(this.#resourceQuery(query));
+    return this.#reader.countResources(this.#input.resourceQuery(query));
   }
 
   types(): TypeCount[] {
@@ -239,9 +231,9 @@ class LmdbStore implements Store {
     this.#checkOpen();
     return this.#triples.listRelationships(
       triplePattern(pattern),
-      this.#limit(page.limit),
+      this.#input.limit(page.limit),
       cursorOf(page.after),
-      this.#atRevision(page.atRevision),
+      this.#input.atRevision(page.atRevision),
     );
   }
 
@@ -249,7 +241,7 @@ class LmdbStore implements Store {
     this.#checkOpen();
     return this.#triples.relationshipsOf(
       patterns.map((p, i) => triplePattern(p, `patterns[${i}]`)),
-      this.#limit(limit),
+      this.#input.limit(limit),
     );
   }
 
@@ -271,9 +263,9 @@ class LmdbStore implements Store {
     );
     return this.#walks.traverse(
       normalizeRef(start, 'start'),
-      this.#walkOptions(options),
+      this.#input.walkOptions(options),
       kinds && new Set(kinds),
-      this.#limit(options.limit),
+      this.#input.limit(options.limit),
       cursorOf(options.after),
       withData(read),
     );
@@ -287,35 +279,10 @@ class LmdbStore implements Store {
     this.#checkOpen();
     if (!isPlainObject(options)) throw badInput('options', 'must be an object');
     const [start, target] = [normalizeRef(from, 'from'), normalizeRef(to, 'to')];
-    const walkOptions = this.#walkOptions(options);
+    const walkOptions = this.#input.walkOptions(options);
     // A path to the start itself walks nothing, so no walk asks whether that ref is passable.
     if (sameRef(start, target)) return passableOf(options)?.(target) === false ? null : [];
     return this.#walks.path(start, target, walkOptions);
-  }
-
-  #walkOptions(options: PathOptions): WalkOptions {
-    const direction = options.direction ?? 'OUTGOING';
-    if (!DIRECTIONS.includes(direction))
-      throw badInput('direction', `must be one of ${DIRECTIONS.join(', ')}`);
-    const maxDepth = options.maxDepth ?? Math.min(DEFAULT_TRAVERSAL_DEPTH, this.#maxTraversalDepth);
-    if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > this.#maxTraversalDepth) {
-      throw badInput('maxDepth', `must be an integer from 1 to ${this.#maxTraversalDepth}`);
-    }
-    const predicates = optionalStringList(options.predicates, 'predicates', normalizePredicateType);
-    return {
-      direction,
-      predicates,
-      maxDepth,
-      maxNodes: this.#maxTraversalNodes,
-      passable: this.#passableIds(passableOf(options)),
-    };
-  }
-
-  /** A walk's `passable` on refs as a predicate on term ids (undefined: every node). */
-  #passableIds(passable: ((ref: ResourceRef) => boolean) | undefined): WalkOptions['passable'] {
-    if (passable === undefined) return undefined;
-    const terms = this.#terms;
-    return (id) => passable(terms.ref(id));
   }
 
   // --- writes -------------------------------------------------------------------------------------
@@ -408,22 +375,12 @@ class LmdbStore implements Store {
 
   watch(options: WatchOptions = {}): Watch<ResourceEvent> {
     this.#checkOpen();
-    return this.#watches.resources(this.#resourceQuery(options), options);
+    return this.#watches.resources(this.#input.resourceQuery(options), options);
   }
 
   watchRelationships(options: RelationshipWatchOptions = {}): Watch<RelationshipEvent> {
     this.#checkOpen();
     return this.#watches.relationships(triplePattern(options), options);
-  }
-
-  #atRevision(value: number | null | undefined): number | null {
-    if (value === null || value === undefined) return null;
-    if (!Number.isSafeInteger(value) || value < 0)
-      throw badInput('atRevision', 'must be a non-negative integer');
-    const committed = this.#reader.committedRevision();
-    if (value > committed)
-      throw badInput('atRevision', `revision ${value} is newer than the store (${committed})`);
-    return value;
   }
 
   // --- lifecycle ----------------------------------------------------------------------------------
@@ -467,44 +424,4 @@ class LmdbStore implements Store {
   #checkOpen(): void {
     if (this.#closing) throw new StoreError('STORE_CLOSED', 'the store is closed');
   }
-
-  // --- input ----------------------------------------------------------------------------------------
-
-  #resourceQuery(query: Omit<ListQuery, 'limit' | 'after'>): ResourceQuery {
-    const type = query.type ?? {};
-    if (!isPlainObject(type)) throw badInput('type', 'must be an object');
-    const selector = query.labelSelector ?? '';
-    if (typeof selector !== 'string') throw badInput('labelSelector', 'must be a string');
-    return {
-      group: optionalKeyString(type.group, 'type.group', REF_LIMITS.group),
-      version: optionalKeyString(type.version, 'type.version', REF_LIMITS.version),
-      kind: optionalKeyString(type.kind, 'type.kind', REF_LIMITS.kind),
-      namespace: optionalKeyString(query.namespace, 'namespace', REF_LIMITS.namespace),
-      selector: parseLabelSelector(selector),
-    };
-  }
-
-  #limit(limit: number | null | undefined): number {
-    if (limit === null || limit === undefined) return Math.min(DEFAULT_PAGE_SIZE, this.#maxPageSize);
-    if (!Number.isSafeInteger(limit) || limit < 0 || limit > this.#maxPageSize) {
-      throw badInput('limit', `must be an integer from 0 to ${this.#maxPageSize}`);
-    }
-    return limit;
-  }
-}
-
-/** Whether a read decodes payloads: unless `{ data: false }`. */
-/** The `passable` option of a walk, checked (undefined when absent). */
-function passableOf(options: PathOptions): ((ref: ResourceRef) => boolean) | undefined {
-  const { passable } = options;
-  if (passable === undefined || passable === null) return undefined;
-  if (typeof passable !== 'function') throw badInput('passable', 'must be a function');
-  return passable;
-}
-
-function withData(options: ReadOptions | undefined): boolean {
-  const data = options?.data;
-  if (data !== undefined && data !== null && typeof data !== 'boolean')
-    throw badInput('data', 'must be a boolean');
-  return data !== false;
 }
