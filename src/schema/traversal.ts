@@ -156,22 +156,6 @@ builder.objectFields(ResourceType, (t) => {
       },
       resolve: (resource, args, context) => traversalPage(context.store, resource.ref, args),
     }),
-    owners: t.field({
-      type: [ResourceType],
-      description:
-        'Stored resources that own this one (subjects of its incoming OwnerReference edges). Owners ' +
-        'that are not stored are left out; `relationships(direction: INCOMING)` shows their refs.',
-      resolve: (resource, _args, context, info) =>
-        ownershipNeighbours(loadersOf(context, info), resource.ref, 'INCOMING'),
-    }),
-    dependents: t.field({
-      type: [ResourceType],
-      description:
-        'Stored resources this one owns (objects of its outgoing OwnerReference edges). Dependents ' +
-        'that are not stored are left out.',
-      resolve: (resource, _args, context, info) =>
-        ownershipNeighbours(loadersOf(context, info), resource.ref, 'OUTGOING'),
-    }),
     ancestors: ownershipWalk(
       'INCOMING',
       'Owners of this resource, their owners, and so on up, over OwnerReference edges.',
@@ -201,3 +185,23 @@ builder.objectFields(ResourceType, (t) => {
     }),
   };
 });
+
+/** One hop over OwnerReference edges, batched through the execution's loaders. */
+builder.objectFields(ResourceType, (t) => ({
+  owners: t.field({
+    type: [ResourceType],
+    description:
+      'Stored resources that own this one (subjects of its incoming OwnerReference edges). Owners ' +
+      'that are not stored are left out; `relationships(direction: INCOMING)` shows their refs.',
+    resolve: (resource, _args, context, info) =>
+      ownershipNeighbours(loadersOf(context, info), resource.ref, 'INCOMING'),
+  }),
+  dependents: t.field({
+    type: [ResourceType],
+    description:
+      'Stored resources this one owns (objects of its outgoing OwnerReference edges). Dependents ' +
+      'that are not stored are left out.',
+    resolve: (resource, _args, context, info) =>
+      ownershipNeighbours(loadersOf(context, info), resource.ref, 'OUTGOING'),
+  }),
+}));

@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import type { ExecutionResult } from 'graphql';
-import { type Plugin, processRegularResult } from 'graphql-yoga';
+import { type CORSOptions, type Plugin, processRegularResult } from 'graphql-yoga';
 import type { Principal } from '../auth/index.ts';
 import { type Authenticator, authenticateHttp } from './auth.ts';
 import { declaredTooLarge, readNodeBody, tooLargeReply } from './body-limit.ts';
@@ -101,103 +101,112 @@ async function resultReply(
   return { status: answer.status, headers, body: await answer.text() };
 }
 
-/** Creates the lean path over `yoga`, which must have been created with the same settings. */
-export function createHttpGraphQL(yoga: Yoga, options: HttpGraphQLOptions): HttpGraphQL {
-  const csrf = options.csrfPrevention ? csrfPrevention() : null;
-  const cors = corsOptions(options.corsOrigins);
-  const stringify = options.stringify ?? JSON.stringify;
-  const log = options.requestLog;
-  const { authenticator, maxBodyBytes } = options;
+/** The lean path's state: the yoga instance it shares plugins with and the settings it checks. */
+class LeanPath {
+  readonly #yoga: Yoga;
+  readonly #options: HttpGraphQLOptions;
+  readonly #csrf: Plugin | null;
+  readonly #cors: CORSOptions;
+  readonly #stringify: Stringify;
+
+  constructor(yoga: Yoga, options: HttpGraphQLOptions) {
+    this.#yoga = yoga;
+    this.#options = options;
+    this.#csrf = options.csrfPrevention ? csrfPrevention() : null;
+    this.#cors = corsOptions(options.corsOrigins);
+    this.#stringify = options.stringify ?? JSON.stringify;
+  }
+
+  /** Takes the request when it is the lean path's; false leaves it to yoga. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean {
+    const head = nodeRequestHead(request);
+    const mediaType = this.#mediaTypeFor(request, head);
+    if (mediaType === null) return false;
+    const exchange = this.#options.requestLog?.begin(head.headers.get(REQUEST_ID_HEADER)) ?? null;
+    const at = { request, response, head, exchange };
+    this.#answer(at, mediaType).catch((error: unknown) => this.#failed(at, error));
+    return true;
+  }
 
   /** The media type of the answer when the lean path takes the request, else null. */
-  const mediaTypeFor = (request: IncomingMessage, head: RequestHead): JsonMediaType | null => {
+  #mediaTypeFor(request: IncomingMessage, head: RequestHead): JsonMediaType | null {
     if (request.method !== 'POST' || pathOf(request.url) !== GRAPHQL_PATH) return null;
     if (!isJsonContentType(head.headers.get('content-type'))) return null;
-    if (csrf !== null && refusedByCsrf(csrf, head)) return null;
+    if (this.#csrf !== null && refusedByCsrf(this.#csrf, head)) return null;
     return jsonMediaType(head.headers.get('accept'));
-  };
-
-  /** Sends a reply with the headers yoga adds to every answer: CORS, and the request id. */
-  const send = (
-    response: ServerResponse,
-    head: RequestHead,
-    exchange: HttpExchange | null,
-    reply: HttpReply,
-  ) => {
-    const extra: Record<string, string> = {
-      ...getCORSHeadersByRequestAndOptions(head as unknown as Request, cors),
-    };
-    if (exchange !== null) extra[REQUEST_ID_HEADER] = exchange.id;
-    sendReply(response, reply, extra);
-    if (exchange !== null) log?.end(exchange, 'lean', 'POST', reply.status);
-  };
-
-  /** The request's principal (undefined with auth off), or the answer refusing it. */
-  const authenticate = async (head: RequestHead): Promise<Principal | HttpReply | undefined> => {
-    if (authenticator === null) return undefined;
-    const authentication = await authenticateHttp(authenticator, options, head);
-    if (authentication === null) return undefined;
-    return 'principal' in authentication ? authentication.principal : authentication.refusal;
-  };
+  }
 
   /** Answers a request the lean path took, or hands it to yoga once its body is read. */
-  async function answer(
-    request: IncomingMessage,
-    response: ServerResponse,
-    head: RequestHead,
-    mediaType: JsonMediaType,
-    exchange: HttpExchange | null,
-  ): Promise<void> {
-    const principal = await authenticate(head);
-    if (principal !== undefined && 'status' in principal) return send(response, head, exchange, principal);
+  async #answer(at: Exchange, mediaType: JsonMediaType): Promise<void> {
+    const { request, response, head, exchange } = at;
+    const { maxBodyBytes, requestLog: log } = this.#options;
+    const principal = await this.#authenticate(head);
+    if (principal !== undefined && 'status' in principal) return this.#send(at, principal);
     if (declaredTooLarge(head.headers.get('content-length'), maxBodyBytes)) {
-      return send(response, head, exchange, tooLargeReply(maxBodyBytes));
+      return this.#send(at, tooLargeReply(maxBodyBytes));
     }
     const body = await readNodeBody(request, maxBodyBytes);
-    if (body === null) return send(response, head, exchange, tooLargeReply(maxBodyBytes));
+    if (body === null) return this.#send(at, tooLargeReply(maxBodyBytes));
     const params = paramsOf(body);
-    if (params === null) return serveWithYoga(yoga, request, response, body);
+    if (params === null) return serveWithYoga(this.#yoga, request, response, body);
     if (exchange !== null) log?.named(exchange, params.operationName);
     // As yoga's context, but `request` is the request head: its plugins read the method and headers
     // (mutations over GET, the operation check); there is no body stream or abort signal.
     const context = { req: request, res: response, request: head, params, principal };
-    const result = await runOperation(yoga, context, params, (operation) => {
+    const result = await runOperation(this.#yoga, context, params, (operation) => {
       if (exchange !== null) log?.operation(exchange, operation, params.operationName);
     });
-    if (result === LEFT_TO_YOGA) return serveWithYoga(yoga, request, response, body);
+    if (result === LEFT_TO_YOGA) return serveWithYoga(this.#yoga, request, response, body);
     const final = withRequestErrorStatus(result);
     if (exchange !== null) log?.result(exchange, final.errors);
-    send(response, head, exchange, await resultReply(yoga, final, mediaType, stringify));
+    this.#send(at, await resultReply(this.#yoga, final, mediaType, this.#stringify));
+  }
+
+  /** The request's principal (undefined with auth off), or the answer refusing it. */
+  async #authenticate(head: RequestHead): Promise<Principal | HttpReply | undefined> {
+    const { authenticator } = this.#options;
+    if (authenticator === null) return undefined;
+    const authentication = await authenticateHttp(authenticator, this.#options, head);
+    if (authentication === null) return undefined;
+    return 'principal' in authentication ? authentication.principal : authentication.refusal;
+  }
+
+  /** Sends a reply with the headers yoga adds to every answer: CORS, and the request id. */
+  #send({ response, head, exchange }: Exchange, reply: HttpReply): void {
+    const extra: Record<string, string> = {
+      ...getCORSHeadersByRequestAndOptions(head as unknown as Request, this.#cors),
+    };
+    if (exchange !== null) extra[REQUEST_ID_HEADER] = exchange.id;
+    sendReply(response, reply, extra);
+    if (exchange !== null) this.#options.requestLog?.end(exchange, 'lean', 'POST', reply.status);
   }
 
   /**
    * A request that failed outside any operation: the client went away before its body ended (logged
    * with status 499, nothing sent), or an unexpected failure (logged with its stack, answered 500).
    */
-  const failed = (
-    request: IncomingMessage,
-    response: ServerResponse,
-    head: RequestHead,
-    exchange: HttpExchange | null,
-    error: unknown,
-  ) => {
+  #failed(at: Exchange, error: unknown): void {
+    const { request, response, exchange } = at;
     if (request.destroyed || response.destroyed) {
-      if (exchange !== null) log?.end(exchange, 'lean', 'POST', CLIENT_CLOSED_REQUEST);
+      if (exchange !== null) this.#options.requestLog?.end(exchange, 'lean', 'POST', CLIENT_CLOSED_REQUEST);
       return;
     }
-    yoga.logger.error(error);
+    this.#yoga.logger.error(error);
     if (response.headersSent) response.destroy();
-    else send(response, head, exchange, errorReply(500, [UNEXPECTED_ERROR]));
-  };
+    else this.#send(at, errorReply(500, [UNEXPECTED_ERROR]));
+  }
+}
 
-  return (request, response) => {
-    const head = nodeRequestHead(request);
-    const mediaType = mediaTypeFor(request, head);
-    if (mediaType === null) return false;
-    const exchange = log?.begin(head.headers.get(REQUEST_ID_HEADER)) ?? null;
-    answer(request, response, head, mediaType, exchange).catch((error: unknown) =>
-      failed(request, response, head, exchange, error),
-    );
-    return true;
-  };
+/** One request the lean path took: its node request and response, its head and its log record. */
+interface Exchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly head: RequestHead;
+  readonly exchange: HttpExchange | null;
+}
+
+/** Creates the lean path over `yoga`, which must have been created with the same settings. */
+export function createHttpGraphQL(yoga: Yoga, options: HttpGraphQLOptions): HttpGraphQL {
+  const path = new LeanPath(yoga, options);
+  return (request, response) => path.handle(request, response);
 }

@@ -8,13 +8,19 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
-import type { FormattedExecutionResult, OperationResult } from 'graphql-ws';
+import type {
+  Context,
+  FormattedExecutionResult,
+  OperationResult,
+  ServerOptions,
+  SubscribePayload,
+} from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/index.ts';
 import { invariant } from '../store/index.ts';
 import type { SocketStats } from './metrics.ts';
 import { SharedSubscriptions, shareKeyOf } from './shared-subscriptions.ts';
-import { serveGraphQLWs, sharedPayload } from './ws-transport.ts';
+import { type SocketExtra, serveGraphQLWs, sharedPayload } from './ws-transport.ts';
 import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 
 /** The execute and subscribe functions of one operation's envelop pipeline. */
@@ -81,6 +87,99 @@ function operationError(error: unknown): GraphQLError {
   return error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.');
 }
 
+/** What the graphql-ws callbacks of an endpoint share. */
+interface Operations {
+  readonly yoga: Yoga;
+  readonly pipelines: WeakMap<ExecutionArgs, Pipeline>;
+  readonly principals: WeakMap<object, Principal>;
+  /** Identical live subscriptions' shared sources; null when sharing is off. */
+  readonly shared: SharedSubscriptions | null;
+}
+
+/**
+ * Parses and validates an operation through yoga's pipeline, and builds its execution arguments.
+ * Anything thrown here would close the socket and end every operation on it, so a bad operation (a
+ * syntax error, a query over a limit) is answered with an error for it alone.
+ */
+async function subscribeArgs(
+  operations: Operations,
+  ctx: Context<Record<string, unknown> | undefined, SocketExtra>,
+  payload: SubscribePayload,
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  const { yoga, pipelines, principals, shared } = operations;
+  try {
+    const principal = principals.get(ctx);
+    const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+      ...ctx,
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      params: payload,
+      principal,
+    });
+    const document = parse(payload.query);
+    const errors = validate(schema, document);
+    if (errors.length > 0) return errors;
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await contextFactory(),
+    };
+    const shareKey = shared ? shareKeyOf(args, payload, scopeOf(principal)) : null;
+    pipelines.set(args, { execute, subscribe, shareKey });
+    return args;
+  } catch (error) {
+    return [operationError(error)];
+  }
+}
+
+/** The graphql-ws server options of an endpoint: its hooks into yoga's pipeline and the shared sources. */
+function serverOptions(
+  operations: Operations,
+  options: WebSocketOptions,
+): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
+  const { pipelines, principals, shared } = operations;
+  const pipelineOf = (args: ExecutionArgs): Pipeline => {
+    const pipeline = pipelines.get(args);
+    invariant(pipeline, 'an operation reached execution without passing onSubscribe');
+    return pipeline;
+  };
+  return {
+    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+    // graphql-ws closes the socket with 4403 Forbidden when this returns false.
+    onConnect: async (ctx) => {
+      if (!options.authenticate) return true;
+      const principal = await options.authenticate(ctx.connectionParams);
+      if (principal === null) return false;
+      principals.set(ctx, principal);
+      return true;
+    },
+    execute: (args) => pipelineOf(args).execute(args),
+    subscribe: (args) => {
+      const { subscribe, shareKey } = pipelineOf(args);
+      return shareKey === null || shared === null ? subscribe(args) : shared.join(shareKey, args, subscribe);
+    },
+    // A shared result was serialized once: the transport sends those bytes as the payload.
+    onNext: (ctx, id, _payload, _args, result) => {
+      const json = shared?.payloadOf(result) ?? null;
+      return json === null ? undefined : (sharedPayload(ctx.extra, id, json) as FormattedExecutionResult);
+    },
+    onSubscribe: (ctx, _id, payload) => subscribeArgs(operations, ctx, payload),
+  };
+}
+
+/** Open sockets and the bytes queued on them. */
+function statsOf(sockets: WebSocketServer): SocketStats {
+  let bufferedBytes = 0;
+  let maxBufferedBytes = 0;
+  for (const socket of sockets.clients) {
+    bufferedBytes += socket.bufferedAmount;
+    maxBufferedBytes = Math.max(maxBufferedBytes, socket.bufferedAmount);
+  }
+  return { connections: sockets.clients.size, bufferedBytes, maxBufferedBytes };
+}
+
 /** Serves GraphQL over websocket on `server` at the GraphQL path, through `yoga`'s pipeline. */
 export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOptions): WebSocketEndpoint {
   const sockets = new WebSocketServer({
@@ -92,82 +191,20 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
       else accept(false, 403, 'Forbidden origin');
     },
   });
-  const pipelines = new WeakMap<ExecutionArgs, Pipeline>();
-  const principals = new WeakMap<object, Principal>();
-  const pipelineOf = (args: ExecutionArgs): Pipeline => {
-    const pipeline = pipelines.get(args);
-    invariant(pipeline, 'an operation reached execution without passing onSubscribe');
-    return pipeline;
-  };
-  const shared = new SharedSubscriptions({
-    maxQueued: options.maxQueuedEvents,
-    revision: options.revision,
-    onSlowConsumer: options.onSlowConsumer,
+  const shared =
+    (options.shareSubscriptions ?? true)
+      ? new SharedSubscriptions({
+          maxQueued: options.maxQueuedEvents,
+          revision: options.revision,
+          onSlowConsumer: options.onSlowConsumer,
+        })
+      : null;
+  const operations: Operations = { yoga, pipelines: new WeakMap(), principals: new WeakMap(), shared };
+  const graphqlWs = serveGraphQLWs(serverOptions(operations, options), sockets, {
+    onInternalError: options.onInternalError,
   });
-  const share = options.shareSubscriptions ?? true;
-  const graphqlWs = serveGraphQLWs(
-    {
-      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-      // graphql-ws closes the socket with 4403 Forbidden when this returns false.
-      onConnect: async (ctx) => {
-        if (!options.authenticate) return true;
-        const principal = await options.authenticate(ctx.connectionParams);
-        if (principal === null) return false;
-        principals.set(ctx, principal);
-        return true;
-      },
-      execute: (args) => pipelineOf(args).execute(args),
-      subscribe: (args) => {
-        const { subscribe, shareKey } = pipelineOf(args);
-        return shareKey === null ? subscribe(args) : shared.join(shareKey, args, subscribe);
-      },
-      // A shared result was serialized once: the transport sends those bytes as the payload.
-      onNext: (ctx, id, _payload, _args, result) => {
-        const json = shared.payloadOf(result);
-        return json === null ? undefined : (sharedPayload(ctx.extra, id, json) as FormattedExecutionResult);
-      },
-      // Anything thrown here would close the socket and end every operation on it, so a bad
-      // operation (a syntax error, a query over a limit) is answered with an error for it alone.
-      onSubscribe: async (ctx, _id, payload) => {
-        try {
-          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            params: payload,
-            principal: principals.get(ctx),
-          });
-          const document = parse(payload.query);
-          const errors = validate(schema, document);
-          if (errors.length > 0) return errors;
-          const args: ExecutionArgs = {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue: await contextFactory(),
-          };
-          const shareKey = share ? shareKeyOf(args, payload, scopeOf(principals.get(ctx))) : null;
-          pipelines.set(args, { execute, subscribe, shareKey });
-          return args;
-        } catch (error) {
-          return [operationError(error)];
-        }
-      },
-    },
-    sockets,
-    { onInternalError: options.onInternalError },
-  );
   return {
-    stats() {
-      let bufferedBytes = 0;
-      let maxBufferedBytes = 0;
-      for (const socket of sockets.clients) {
-        bufferedBytes += socket.bufferedAmount;
-        maxBufferedBytes = Math.max(maxBufferedBytes, socket.bufferedAmount);
-      }
-      return { connections: sockets.clients.size, bufferedBytes, maxBufferedBytes };
-    },
+    stats: () => statsOf(sockets),
     async close() {
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
