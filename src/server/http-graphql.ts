@@ -30,7 +30,8 @@ import { paramsOf } from './http-params.ts';
 import { errorReply, type HttpReply, sendReply } from './http-reply.ts';
 import { nodeRequestHead, pathOf, type RequestHead } from './request-head.ts';
 import { type HttpExchange, REQUEST_ID_HEADER, type RequestLog } from './request-log.ts';
-import { corsOptions, csrfPrevention, GRAPHQL_PATH, withRequestErrorStatus, type Yoga } from './yoga.ts';
+import { withRequestErrorStatus } from './use-request-error-status.ts';
+import { corsOptions, csrfPrevention, GRAPHQL_PATH, type Yoga } from './yoga.ts';
 import { serveWithYoga } from './yoga-fallback.ts';
 
 /** Serializes a finished result into the response body. */

@@ -5,4 +5,5 @@ export { type App, type AppConfig, createApp, type StoreSource } from './app.ts'
 export { type AuthConfig, type JwtConfig, type PrincipalConfig, UNAUTHENTICATED } from './auth.ts';
 export { PAYLOAD_TOO_LARGE } from './body-limit.ts';
 export { DEFAULT_LIMITS, type Limits, QUERY_TOO_COMPLEX } from './limits.ts';
-export { CSRF_HEADER, GRAPHQL_PATH, INTROSPECTION_DISABLED } from './yoga.ts';
+export { INTROSPECTION_DISABLED } from './use-no-introspection.ts';
+export { CSRF_HEADER, GRAPHQL_PATH } from './yoga.ts';

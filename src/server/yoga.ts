@@ -4,16 +4,8 @@
  * the websocket for subscriptions.
  */
 
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import {
-  type ExecutionResult,
-  GraphQLError,
-  getNamedType,
-  isIntrospectionType,
-  type ValidationRule,
-} from 'graphql';
 import { type CORSOptions, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator } from '../auth/index.ts';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
@@ -23,6 +15,8 @@ import { useBodyLimit } from './body-limit.ts';
 import { useCompiledQueries } from './compiled.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
 import { useAuthentication } from './use-authentication.ts';
+import { useNoIntrospection } from './use-no-introspection.ts';
+import { useRequestErrorStatus } from './use-request-error-status.ts';
 
 /** Where GraphQL is served, over HTTP and websocket alike. */
 export const GRAPHQL_PATH = '/graphql';
@@ -32,9 +26,6 @@ export const GRAPHQL_PATH = '/graphql';
  * of a form or plain text): a cross-site page cannot set it without a preflight, which fails.
  */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
-
-/** The `extensions.code` of an introspection query while introspection is off. */
-export const INTROSPECTION_DISABLED = 'INTROSPECTION_DISABLED';
 
 /** The yoga server instance this app uses: node request/response as server context. */
 export type Yoga = YogaServerInstance<Record<string, unknown>, SchemaContext>;
@@ -59,45 +50,6 @@ export interface GraphQLHandlerOptions {
   readonly auth?: Authenticator | null;
 }
 
-/** Rejects fields of the introspection types (`__typename` stays allowed), with a code. */
-const noIntrospection: ValidationRule = (context) => ({
-  Field(node) {
-    const type = getNamedType(context.getType());
-    if (type && isIntrospectionType(type)) {
-      const message = `Introspection is disabled on this server; the query asks for "${node.name.value}".`;
-      context.reportError(
-        new GraphQLError(message, { nodes: node, extensions: { code: INTROSPECTION_DISABLED } }),
-      );
-    }
-  },
-});
-
-/**
- * An operation that fails before it produces any data (a subscription whose store watch refuses its
- * arguments) is a request error: 400 to clients accepting `application/graphql-response+json`, 200
- * to those accepting `application/json`. yoga would answer 500, taking its coded store errors (their
- * original error is not a GraphQLError) for unexpected ones. Returns `result` itself when it is not
- * such a failure.
- */
-export function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
-  if ('data' in result || !result.errors?.length) return result;
-  if (!result.errors.every((error) => typeof error.extensions?.code === 'string')) return result;
-  const errors = result.errors.map((error) => {
-    (error.extensions as { http?: unknown }).http ??= { status: 400, spec: true };
-    return error;
-  });
-  return { ...result, errors };
-}
-
-/** {@link withRequestErrorStatus} as yoga's hook. */
-const requestErrorStatus: Plugin = {
-  onExecutionResult({ result, setResult }) {
-    if (!result || Symbol.asyncIterator in result) return;
-    const next = withRequestErrorStatus(result);
-    if (next !== result) setResult(next);
-  },
-};
-
 /** The CSRF prevention plugin: yoga's, requiring {@link CSRF_HEADER}. */
 export function csrfPrevention(): Plugin {
   return useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
@@ -110,10 +62,7 @@ export function corsOptions(origins: readonly string[]): CORSOptions {
 
 function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
   const plugins: Plugin[] = [];
-  if (!options.introspection) {
-    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
-    plugins.push(blockFieldSuggestionsPlugin());
-  }
+  if (!options.introspection) plugins.push(...useNoIntrospection());
   if (options.csrfPrevention) plugins.push(csrfPrevention());
   return plugins;
 }
@@ -137,7 +86,7 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
       ...(options.auth ? [useAuthentication(options.auth, options)] : []),
       useBodyLimit(options.limits.maxBodyBytes),
       ...queryLimitPlugins(options.limits),
-      requestErrorStatus,
+      useRequestErrorStatus,
       ...productionPlugins(options),
       useCompiledQueries(),
     ],
