@@ -10,7 +10,7 @@ const config: CodegenConfig = {
   ignoreNoDocuments: false,
   emitLegacyCommonJSImports: false,
   generates: {
-    'src/generated/': {
+    'examples/generated/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
       config: {

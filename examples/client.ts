@@ -4,7 +4,7 @@
  *   npm start                      # in one terminal
  *   npx tsx examples/client.ts     # in another (or pass the GraphQL URL as an argument)
  *
- * Every document comes from `src/generated/` (`npm run codegen`), so variables and results are typed.
+ * Every document comes from `examples/generated/` (`npm run codegen`), so variables and results are typed.
  */
 import { pathToFileURL } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -25,7 +25,7 @@ import {
   StoreOverviewDocument,
   TraverseDocument,
   UpdateResourceDocument,
-} from '../src/generated/graphql.ts';
+} from './generated/graphql.ts';
 
 /** A response that carried GraphQL errors; `code` is the first error's `extensions.code`. */
 export class GraphQLRequestError extends Error {

@@ -107,7 +107,7 @@ export class ExportReader {
           `_:${label} needs rdf:subject, rdf:predicate, rdf:object and <${DATA_IRI}> (it is a relationship's data)`,
         );
       }
-      const relationship = this.#relationships.get(tripleKey(subject, predicate, object))?.value;
+      const relationship = this.#relationships.get(tripleIdentity(subject, predicate, object))?.value;
       if (!relationship) throw at(`_:${label} gives data for a relationship the file does not state`);
       relationship.predicate.data = data;
     }
@@ -188,7 +188,7 @@ export class ExportReader {
     const subject = this.#ref(quad.subject, 'subject');
     const predicate = this.#predicate(quad.predicate, 'predicate');
     const object = this.#ref(quad.object, 'object');
-    const key = tripleKey(subject.iri, predicate.iri, object.iri);
+    const key = tripleIdentity(subject.iri, predicate.iri, object.iri);
     if (this.#relationships.has(key)) return;
     this.#relationships.set(key, {
       source: this.#source,
@@ -299,7 +299,7 @@ export function parseExport(text: string, name: string): ExportContent {
   return reader.finish();
 }
 
-function tripleKey(subject: string, predicate: string, object: string): string {
+function tripleIdentity(subject: string, predicate: string, object: string): string {
   return `${subject} ${predicate} ${object}`;
 }
 

@@ -39,7 +39,7 @@ const EXPECTED = [
 ];
 
 describe('npm run bench -- --smoke', () => {
-  it('runs every case in one process and writes finite positive ratios to --out', async () => {
+  it('should run every case in one process and write finite positive ratios to --out', async () => {
     const out = join(dir, 'nested', 'smoke.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -74,7 +74,7 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
-  it('rejects unknown flags and cases', async () => {
+  it('should reject unknown flags and cases', async () => {
     const run = (...args: string[]) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', runner, ...args], { timeout: 30_000 });
     await assert.rejects(run('--fast'), (error: { code: number }) => error.code === 2);

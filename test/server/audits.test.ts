@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AuditResult, serverAudits } from 'graphql-http';
 import { CSRF_HEADER } from '../../src/server/yoga.ts';
-import { startServer, type TestServer } from '../graphql/helpers.ts';
+import { startServer, type TestServer } from '../schema/helpers.ts';
 
 /** fetch with the CSRF header, as any client that is not a browser form may send it. */
 const fetchWithCsrfHeader: typeof fetch = (input, init) => {

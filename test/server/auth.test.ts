@@ -17,7 +17,7 @@ import type { AuthConfig } from '../../src/auth/index.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { OWNER_REFERENCE, type Store } from '../../src/store/index.ts';
-import { startServer, subscribe, type TestServer, type WireError } from '../graphql/helpers.ts';
+import { startServer, subscribe, type TestServer, type WireError } from '../schema/helpers.ts';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');

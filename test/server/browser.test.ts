@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { CSRF_HEADER, INTROSPECTION_DISABLED } from '../../src/server/index.ts';
-import { type Response, startServer, subscribe, type TestServer } from '../graphql/helpers.ts';
+import { type Response, startServer, subscribe, type TestServer } from '../schema/helpers.ts';
 
 const QUERY = `?query=${encodeURIComponent('{ revision }')}`;
 

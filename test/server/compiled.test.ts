@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { graphql } from 'graphql';
 import { schema } from '../../src/schema/index.ts';
-import { nodeRef, podRef, type Response, startServer, type TestServer } from '../graphql/helpers.ts';
+import { nodeRef, podRef, type Response, startServer, type TestServer } from '../schema/helpers.ts';
 
 /** Queries whose compiled answers must equal graphql-js's, with their variables. */
 const QUERIES: [string, Record<string, unknown>][] = [

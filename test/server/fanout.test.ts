@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { startServer, type TestServer } from '../graphql/helpers.ts';
+import { startServer, type TestServer } from '../schema/helpers.ts';
 
 const SUBSCRIBERS = Number(process.env.FANOUT_SUBSCRIBERS ?? 200);
 /** The store watch bound in this test (the default is 10,000). */

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Store } from '../../src/store/index.ts';
-import { startServer, type TestServer } from '../graphql/helpers.ts';
+import { startServer, type TestServer } from '../schema/helpers.ts';
 
 const SEED = 20_251_106;
 const RUNS = 100;

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { createApp } from '../../src/server/index.ts';
 import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { openStore, StoreError } from '../../src/store/index.ts';
-import { podRef, startServer, subscribe } from '../graphql/helpers.ts';
+import { podRef, startServer, subscribe } from '../schema/helpers.ts';
 
 describe('server', () => {
   it('should answer GET and POST on /graphql', async () => {

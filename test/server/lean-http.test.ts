@@ -20,7 +20,7 @@ import {
   podRef,
   startServer,
   type TestServer,
-} from '../graphql/helpers.ts';
+} from '../schema/helpers.ts';
 
 /** A server with the lean path and one without, over one store, each logging to its own lines. */
 interface Pair {

@@ -4,11 +4,11 @@ import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type DocumentNode, type GraphQLError, getIntrospectionQuery, parse, print } from 'graphql';
 import WebSocket from 'ws';
-import * as operations from '../../src/generated/graphql.ts';
+import * as operations from '../../examples/generated/graphql.ts';
 import { DEFAULT_LIMITS, type Limits, QUERY_TOO_COMPLEX } from '../../src/server/limits.ts';
 import { createGraphQLHandler } from '../../src/server/yoga.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { podRef, type Response, startServer, subscribe, type TestServer } from '../graphql/helpers.ts';
+import { podRef, type Response, startServer, subscribe, type TestServer } from '../schema/helpers.ts';
 
 /** Small limits, so that each case below breaks exactly one of them with a short document. */
 const LIMITS: Partial<Limits> = {

@@ -12,7 +12,7 @@ import {
   startServer,
   subscribe,
   type TestServer,
-} from '../graphql/helpers.ts';
+} from '../schema/helpers.ts';
 
 async function scrape(
   server: TestServer,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { startServer, type TestServer } from '../graphql/helpers.ts';
+import { startServer, type TestServer } from '../schema/helpers.ts';
 
 interface Closed {
   code: number;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { podRef, type Subscription, startServer, subscribe, type TestServer } from '../graphql/helpers.ts';
+import { podRef, type Subscription, startServer, subscribe, type TestServer } from '../schema/helpers.ts';
 
 const EVENTS = `subscription Events($namespace: String) {
   resourceEvents(namespace: $namespace) { type revision resource { ref { name } data } }

@@ -14,7 +14,7 @@ import {
   startServer,
   subscribe,
   type TestServer,
-} from '../graphql/helpers.ts';
+} from '../schema/helpers.ts';
 
 const EVENTS = `subscription Events($namespace: String) {
   resourceEvents(namespace: $namespace) { type revision resource { ref { name } data } }

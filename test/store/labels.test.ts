@@ -42,7 +42,7 @@ describe('parseLabelSelector', () => {
     ['A_b.c-D=x_Y.z-9', [{ key: 'A_b.c-D', operator: 'In', values: ['x_Y.z-9'] }]],
   ];
   for (const [text, expected] of valid) {
-    it(`parses ${JSON.stringify(text)} into requirements sorted by key`, () => {
+    it(`should parse ${JSON.stringify(text)} into requirements sorted by key`, () => {
       const selector = parseLabelSelector(text);
       assert.deepEqual(selector.requirements, expected);
       assert.equal(selector.empty, expected.length === 0);
@@ -76,12 +76,12 @@ describe('parseLabelSelector', () => {
     ['a=b c', /expected ',' or end of input, found 'c' at position 4/],
   ];
   for (const [text, pattern] of invalid) {
-    it(`rejects ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)} with the position`, () => {
+    it(`should reject ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)} with the position`, () => {
       assertBadInput(() => parseLabelSelector(text), 'labelSelector', pattern);
     });
   }
 
-  it('matches with Kubernetes semantics: NotIn and != hold when the key is absent', () => {
+  it('should match with Kubernetes semantics: NotIn and != hold when the key is absent', () => {
     assert.equal(parseLabelSelector('a!=b').matches({}), true);
     assert.equal(parseLabelSelector('a notin (b)').matches({ c: 'd' }), true);
     assert.equal(parseLabelSelector('a notin (b)').matches({ a: 'b' }), false);
@@ -89,7 +89,7 @@ describe('parseLabelSelector', () => {
     assert.equal(parseLabelSelector('a=').matches({ a: '' }), true);
   });
 
-  it('compares Gt/Lt as integers and fails on non-integer or absent labels', () => {
+  it('should compare Gt/Lt as integers and fail on non-integer or absent labels', () => {
     const gt = parseLabelSelector('n>9');
     assert.equal(gt.matches({ n: '10' }), true);
     assert.equal(gt.matches({ n: '9' }), false);
@@ -98,7 +98,7 @@ describe('parseLabelSelector', () => {
     assert.equal(parseLabelSelector('n<10').matches({ n: '-3' }), true);
   });
 
-  it('matches everything when empty and returns frozen requirements', () => {
+  it('should match everything when empty and return frozen requirements', () => {
     const selector = parseLabelSelector('');
     assert.equal(selector.matches({ any: 'thing' }), true);
     assert.ok(Object.isFrozen(parseLabelSelector('a in (x)').requirements[0]?.values));
@@ -106,12 +106,12 @@ describe('parseLabelSelector', () => {
 });
 
 describe('validateLabels', () => {
-  it('treats null and undefined as no labels', () => {
+  it('should treat null and undefined as no labels', () => {
     assert.deepEqual(validateLabels(null, 'labels'), {});
     assert.deepEqual(validateLabels(undefined, 'labels'), {});
   });
 
-  it('returns a fresh copy of valid labels', () => {
+  it('should return a fresh copy of valid labels', () => {
     const input = { 'app.kubernetes.io/name': 'web', tier: '', 'k8s-app': 'kube-dns' };
     const output = validateLabels(input, 'labels');
     assert.deepEqual(output, input);
@@ -131,7 +131,7 @@ describe('validateLabels', () => {
     [{ '': 'x' }, 'labels.', /name part must not be empty/],
   ];
   for (const [value, field, pattern] of invalid) {
-    it(`rejects ${JSON.stringify(value)?.slice(0, 50) ?? String(value)} naming ${field.slice(0, 30)}`, () => {
+    it(`should reject ${JSON.stringify(value)?.slice(0, 50) ?? String(value)} naming ${field.slice(0, 30)}`, () => {
       assertBadInput(() => validateLabels(value, 'labels'), field, pattern);
     });
   }
@@ -196,7 +196,7 @@ describe('selector property', () => {
   );
   const labels = fc.dictionary(keys, values, { maxKeys: 4 });
 
-  it('a selector rendered from random requirements matches exactly what a reference evaluator says', () => {
+  it('should match a selector rendered from random requirements exactly as a reference evaluator does', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(requirement, fc.nat(3)), { maxLength: 4 }), labels, (parts, map) => {
         const text = parts.map(([r, style]) => render(r, style)).join(' , ');
@@ -212,7 +212,7 @@ describe('selector property', () => {
 });
 
 describe('selector robustness', () => {
-  it('either parses arbitrary text or rejects it with BAD_USER_INPUT', () => {
+  it('should either parse arbitrary text or reject it with BAD_USER_INPUT', () => {
     const alphabet = fc.constantFrom(
       'a',
       'b',

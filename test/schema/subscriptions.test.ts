@@ -9,7 +9,7 @@ import {
   RelationshipEventsDocument,
   ResourceEventsDocument,
   type ResourceEventsSubscription,
-} from '../../src/generated/graphql.ts';
+} from '../../examples/generated/graphql.ts';
 import { openStore, StoreError, type Watch } from '../../src/store/index.ts';
 import {
   errorCode,

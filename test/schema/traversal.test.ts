@@ -16,7 +16,7 @@ import {
   TraverseGraphDocument,
   type TraverseGraphQuery,
   type TraverseGraphQueryVariables,
-} from '../../src/generated/graphql.ts';
+} from '../../examples/generated/graphql.ts';
 import {
   type Operation,
   openStore,

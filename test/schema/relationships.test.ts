@@ -4,7 +4,7 @@ import {
   FindRelationshipsDocument,
   type FindRelationshipsQuery,
   TraverseDocument,
-} from '../../src/generated/graphql.ts';
+} from '../../examples/generated/graphql.ts';
 import { nodeRef, podRef, startServer, type TestServer } from './helpers.ts';
 
 const deployment = { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'default', name: 'web' };

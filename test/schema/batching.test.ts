@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ListWithEdgesDocument, TraverseDocument, type TraverseQuery } from '../../src/generated/graphql.ts';
+import {
+  ListWithEdgesDocument,
+  TraverseDocument,
+  type TraverseQuery,
+} from '../../examples/generated/graphql.ts';
 import { type Operation, openStore, type Store } from '../../src/store/index.ts';
 import { countingReads, nodeRef, podRef, type ReadCounts, startServer, type TestServer } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import {
   ListResourcesDocument,
   type ListResourcesQuery,
   StoreOverviewDocument,
-} from '../../src/generated/graphql.ts';
+} from '../../examples/generated/graphql.ts';
 import { errorCode, nodeRef, podRef, startServer, type TestServer } from './helpers.ts';
 
 describe('queries', () => {

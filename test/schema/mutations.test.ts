@@ -11,7 +11,7 @@ import {
   PatchResourceDocument,
   UnlinkDocument,
   UpdateResourceDocument,
-} from '../../src/generated/graphql.ts';
+} from '../../examples/generated/graphql.ts';
 import { openStore } from '../../src/store/index.ts';
 import { errorCode, instrument, podRef, startServer, type TestServer } from './helpers.ts';
 
