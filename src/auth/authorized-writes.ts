@@ -6,6 +6,7 @@
 import {
   invariant,
   isStoreError,
+  type LoadBatch,
   type Operation,
   OWNER_REFERENCE,
   type Page,
@@ -32,7 +33,15 @@ export interface WriteScope {
 /** The write methods of a store. */
 export type WriteMethods = Pick<
   Store,
-  'add' | 'update' | 'apply' | 'patch' | 'delete' | 'addRelationships' | 'deleteRelationships' | 'transaction'
+  | 'add'
+  | 'update'
+  | 'apply'
+  | 'patch'
+  | 'delete'
+  | 'addRelationships'
+  | 'deleteRelationships'
+  | 'transaction'
+  | 'load'
 >;
 
 /** A write of a whole resource. */
@@ -209,12 +218,11 @@ function checkTransaction(scope: WriteScope, operations: readonly Operation[]): 
  */
 const refusedSequences = new WeakMap<object, StoreError>();
 
-/** A transaction, checked; its options (a sequence) go to the store with it. */
-async function transaction(
-  scope: WriteScope,
-  operations: readonly Operation[],
-  options: TransactionOptions = {},
-): Promise<TransactionResult> {
+/**
+ * Runs `check` for a write of a transaction sequence (when `options` name one): a sequence the view
+ * refused a write of fails every later write itself, and a refusal marks the sequence.
+ */
+function checkInSequence<T>(options: TransactionOptions, check: () => T): T {
   const sequence = typeof options.sequence === 'object' ? options.sequence : null;
   const refused = sequence === null ? undefined : refusedSequences.get(sequence);
   if (refused) {
@@ -223,14 +231,40 @@ async function transaction(
       `not written: an earlier transaction of its sequence failed (${refused.message})`,
     );
   }
-  let checked: Operation[];
   try {
-    checked = checkTransaction(scope, operations);
+    return check();
   } catch (error) {
     if (sequence !== null && isStoreError(error)) refusedSequences.set(sequence, error);
     throw error;
   }
+}
+
+/** A transaction, checked; its options (a sequence) go to the store with it. */
+async function transaction(
+  scope: WriteScope,
+  operations: readonly Operation[],
+  options: TransactionOptions = {},
+): Promise<TransactionResult> {
+  const checked = checkInSequence(options, () => checkTransaction(scope, operations));
   return scope.store.transaction(checked, options);
+}
+
+/**
+ * A bulk load, checked: each resource is applied without a precondition, so it needs both `create`
+ * and `update`; each relationship needs what adding it needs.
+ */
+async function load(scope: WriteScope, batch: LoadBatch, options: TransactionOptions = {}) {
+  const { can } = scope;
+  checkInSequence(options, () => {
+    for (const resource of Array.isArray(batch.resources) ? batch.resources : []) {
+      const ref = normalized(resource.ref);
+      can.require('create', ref);
+      can.require('update', ref);
+    }
+    for (const relationship of Array.isArray(batch.relationships) ? batch.relationships : [])
+      requireLink(can, relationship);
+  });
+  return scope.store.load(batch, options);
 }
 
 /** A write of a whole resource, checked, as the store method of the write it became. */
@@ -273,5 +307,6 @@ export function authorizedWrites(scope: WriteScope): WriteMethods {
       return store.deleteRelationships(inputs);
     },
     transaction: (operations, options) => transaction(scope, operations, options),
+    load: (batch, options) => load(scope, batch, options),
   };
 }

@@ -1,31 +1,40 @@
 /**
- * Pipelined batch writes for imports. Each batch is one atomic `store.transaction`; up to
- * {@link MAX_IN_FLIGHT} of them are queued at once, so the store prepares and commits the next batches
- * while the earlier ones are made durable, instead of waiting for every commit's sync in turn. The
- * batches form one transaction sequence: once a batch fails, the batches queued after it write nothing,
- * so the outcome is that of writing them one by one — the batches before it stay committed, the error
- * names the object at fault, and progress is reported batch by batch, in order.
+ * Pipelined batch writes for imports. Each batch is one atomic `store.load` (the store's bulk path:
+ * the batch sorted into key order, its data stored as checked JSON text); up to {@link MAX_IN_FLIGHT}
+ * of them are queued at once, so the store prepares and commits the next batches while the earlier
+ * ones are made durable, instead of waiting for every commit's sync in turn. The batches form one
+ * transaction sequence: once a batch fails, the batches queued after it write nothing, so the outcome
+ * is that of writing them one by one — the batches before it stay committed, the error names the
+ * object at fault, and progress is reported batch by batch, in order.
  */
 import {
   isStoreError,
-  type Operation,
+  type LoadBatch,
+  type LoadResult,
+  type RelationshipInput,
+  type ResourceInput,
   type Store,
   StoreError,
-  type TransactionResult,
 } from '../store/index.ts';
 import type { ImportItem } from './items.ts';
 import type { ImportOptions } from './options.ts';
-import { countResult, type ImportSummary } from './summary.ts';
+import { countBatch, type ImportSummary } from './summary.ts';
 
 /** Batches queued at once: enough to overlap preparing, committing and syncing. */
 export const MAX_IN_FLIGHT = 4;
 
 /** A queued batch and what is needed to account for it once it settles. */
 interface QueuedBatch {
-  readonly commit: Promise<TransactionResult>;
-  /** The source of each operation, to name the object behind a failed one. */
-  readonly sources: readonly string[];
-  readonly objects: number;
+  readonly commit: Promise<LoadResult>;
+  readonly batch: LoadBatch;
+  /** The source of each resource and relationship, to name the object behind a failed one. */
+  readonly sources: Sources;
+}
+
+/** Where each input of a batch comes from. */
+interface Sources {
+  readonly resources: readonly string[];
+  readonly relationships: readonly string[];
 }
 
 /** Writes batches of import items in order, several in flight; counts them into a summary. */
@@ -54,10 +63,10 @@ export class BatchPipeline {
 
   /** Queues one batch; waits for the oldest batches while too many are in flight. */
   async write(batch: readonly ImportItem[]): Promise<void> {
-    const { operations, sources, objects } = operationsOf(batch, this.#clusterLabels);
-    const commit = this.#store.transaction(operations, { sequence: this.#sequence });
+    const { load, sources } = loadOf(batch, this.#clusterLabels);
+    const commit = this.#store.load(load, { sequence: this.#sequence });
     commit.catch(() => {}); // accounted for, in order, by #settleOldest
-    this.#queued.push({ commit, sources, objects });
+    this.#queued.push({ commit, batch: load, sources });
     while (this.#queued.length >= MAX_IN_FLIGHT) await this.#settleOldest();
   }
 
@@ -74,15 +83,15 @@ export class BatchPipeline {
 
   async #settleOldest(): Promise<void> {
     const batch = this.#queued.shift()!;
-    let result: TransactionResult;
+    let result: LoadResult;
     try {
       result = await batch.commit;
     } catch (error) {
       await this.abandon();
       throw blame(error, batch.sources, this.#summary.objects);
     }
-    countResult(this.#summary, result);
-    this.#objects += batch.objects;
+    countBatch(this.#summary, batch.batch, result);
+    this.#objects += batch.sources.resources.length;
     this.#onProgress?.({
       objects: this.#objects,
       totalObjects: this.#totalObjects,
@@ -92,40 +101,30 @@ export class BatchPipeline {
   }
 }
 
-/** The operations of one batch: its resources applied first, then the relationships they declare. */
-function operationsOf(batch: readonly ImportItem[], clusterLabels: Record<string, string>) {
-  const operations: Operation[] = [];
-  const sources: string[] = [];
-  let objects = 0;
-  for (const { resource, source } of batch) {
-    if (resource === null) continue;
-    const labels = Object.keys(clusterLabels).length
-      ? { ...resource.labels, ...clusterLabels }
-      : resource.labels;
-    operations.push({ op: 'apply', resource: { ...resource, labels } });
-    sources.push(source);
-    objects++;
-  }
-  for (const { relationships, source } of batch) {
-    for (const relationship of relationships) {
-      operations.push({ op: 'addRelationship', relationship });
-      sources.push(source);
+/** The bulk batch of import items: their resources (with the cluster labels) and relationships. */
+function loadOf(batch: readonly ImportItem[], clusterLabels: Record<string, string>) {
+  const resources: ResourceInput[] = [];
+  const relationships: RelationshipInput[] = [];
+  const sources = { resources: [] as string[], relationships: [] as string[] };
+  const labelled = Object.keys(clusterLabels).length > 0;
+  for (const { resource, relationships: declared, source } of batch) {
+    if (resource !== null) {
+      resources.push(labelled ? { ...resource, labels: { ...resource.labels, ...clusterLabels } } : resource);
+      sources.resources.push(source);
+    }
+    for (const relationship of declared) {
+      relationships.push(relationship);
+      sources.relationships.push(source);
     }
   }
-  return { operations, sources, objects };
+  return { load: { resources, relationships }, sources };
 }
 
-/** Rewrites a failed batch's error to name the object whose operation failed. */
-function blame(error: unknown, sources: readonly string[], imported: number): unknown {
+/** Rewrites a failed batch's error to name the object whose resource or relationship failed. */
+function blame(error: unknown, sources: Sources, imported: number): unknown {
   if (!isStoreError(error)) return error;
-  const index = error.details.operationIndex ?? indexIn(error.details.field, 'operations');
-  const source = index === undefined ? 'a batch' : sources[index];
-  const message = `${source}: ${error.message} (nothing of this batch was written; ${imported} objects before it were imported)`;
+  const match = /^(resources|relationships)\[(\d+)\]/.exec(error.details.field ?? '');
+  const source = match ? sources[match[1] as keyof Sources][Number(match[2])] : undefined;
+  const message = `${source ?? 'a batch'}: ${error.message} (nothing of this batch was written; ${imported} objects before it were imported)`;
   return new StoreError(error.code, message, error.details);
-}
-
-/** The index `i` of a field path starting with `list[i]`. */
-function indexIn(field: string | undefined, list: string): number | undefined {
-  const match = new RegExp(`^${list}\\[(\\d+)\\]`).exec(field ?? '');
-  return match ? Number(match[1]) : undefined;
 }

@@ -2,7 +2,7 @@
  * What an import reports, whatever it reads: progress after each committed batch, and the summary
  * of the whole import, counted from the batches' transaction results.
  */
-import type { ResourceRef, TransactionResult } from '../store/index.ts';
+import type { LoadBatch, LoadResult, ResourceRef } from '../store/index.ts';
 
 /** An owner reference whose owner uid is not known. */
 export interface DanglingOwner {
@@ -58,25 +58,19 @@ export function emptySummary(dangling: DanglingOwner[], warnings: string[], revi
 }
 
 /** Adds a committed batch's counts to `summary`. */
-export function countResult(summary: ImportSummary, result: TransactionResult): void {
-  for (const outcome of result.results) {
-    if (outcome.op === 'apply') countObject(summary, outcome.resource.ref, outcome.changed);
-    if (outcome.op === 'addRelationship') {
-      countRelationship(summary, outcome.relationship.predicate.type, outcome.changed);
-    }
+export function countBatch(summary: ImportSummary, batch: LoadBatch, result: LoadResult): void {
+  for (const { ref } of batch.resources ?? []) {
+    const kind = ref.group ? `${ref.kind}.${ref.group}` : ref.kind;
+    summary.objectsByKind[kind] = (summary.objectsByKind[kind] ?? 0) + 1;
   }
+  for (const { predicate } of batch.relationships ?? []) countRelationship(summary, predicate.type);
+  summary.objects += batch.resources?.length ?? 0;
+  summary.changedObjects += result.changedResources;
+  summary.changedRelationships += result.changedRelationships;
   summary.revision = result.revision;
 }
 
-function countObject(summary: ImportSummary, ref: ResourceRef, changed: boolean): void {
-  const kind = ref.group === '' ? ref.kind : `${ref.kind}.${ref.group}`;
-  summary.objects++;
-  summary.objectsByKind[kind] = (summary.objectsByKind[kind] ?? 0) + 1;
-  if (changed) summary.changedObjects++;
-}
-
-function countRelationship(summary: ImportSummary, type: string, changed: boolean): void {
+function countRelationship(summary: ImportSummary, type: string): void {
   summary.relationships++;
   summary.relationshipsByPredicate[type] = (summary.relationshipsByPredicate[type] ?? 0) + 1;
-  if (changed) summary.changedRelationships++;
 }

@@ -14,6 +14,7 @@ const WRITES = [
   'addRelationships',
   'deleteRelationships',
   'transaction',
+  'load',
 ];
 
 /** The metrics an instrumented store feeds, and the set of its live watches. */

@@ -6,6 +6,8 @@ import type {
   DeleteOptions,
   DeleteResult,
   ListQuery,
+  LoadBatch,
+  LoadResult,
   MetadataOnly,
   Operation,
   Page,
@@ -188,6 +190,14 @@ export interface Store {
    * Transactions are applied in the order they are called.
    */
   transaction(operations: readonly Operation[], options?: TransactionOptions): Promise<TransactionResult>;
+  /**
+   * Writes a batch the way large imports need it: as one atomic write at one revision, like a
+   * `transaction` of `apply` operations followed by `addRelationship` operations, but sorted into key
+   * order, with the data stored as checked JSON text and never copied, and the results counted
+   * instead of returned. Watchers and the log see its changes as they see any write's. A failed batch
+   * writes nothing; in a sequence (`options.sequence`), later batches then write nothing either.
+   */
+  load(batch: LoadBatch, options?: TransactionOptions): Promise<LoadResult>;
 
   watch(options?: WatchOptions): Watch<ResourceEvent>;
   watchRelationships(options?: RelationshipWatchOptions): Watch<RelationshipEvent>;

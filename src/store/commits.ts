@@ -5,12 +5,13 @@
  * published to watchers as soon as it is committed and visible. Dry runs roll back always, and
  * transaction sequences (`TransactionOptions.sequence`) stop at their first failure.
  */
+import { planLoad, runLoad } from './bulk.ts';
 import { type Databases, forgetUnsavedStructures, type LogEntry } from './db.ts';
 import { commitFailureOf, type DiskGuard, isDiskFull } from './disk.ts';
 import { StoreError } from './errors.ts';
 import { listOf, planOperation, runPlanned, sequenceFailed, sequenceOf } from './operations.ts';
 import type { WriteTxn } from './txn.ts';
-import type { Operation, TransactionOptions, TransactionResult } from './types.ts';
+import type { LoadBatch, LoadResult, Operation, TransactionOptions, TransactionResult } from './types.ts';
 import type { EventHub } from './watch.ts';
 
 /** Thrown inside a dry run's transaction to roll it back. */
@@ -108,20 +109,36 @@ export class CommitQueue {
     operations: readonly Operation[],
     options: TransactionOptions,
   ): Promise<TransactionResult> {
+    const { value, revision } = await this.#sequenced(
+      options,
+      () =>
+        listOf(operations, 'operations').map((operation, i) => planOperation(operation, `operations[${i}]`)),
+      (txn, planned) => planned.map((operation, i) => runPlanned(txn, operation, i)),
+    );
+    return { results: value, revision };
+  }
+
+  /** Plans and writes a bulk batch as one atomic write, in its sequence if it has one. */
+  async load(batch: LoadBatch, options: TransactionOptions): Promise<LoadResult> {
+    const { value, revision } = await this.#sequenced(options, () => planLoad(batch), runLoad);
+    return { revision, ...value };
+  }
+
+  /** Plans a write at call time and runs it in commit order, both in the options' sequence. */
+  async #sequenced<P, T>(
+    options: TransactionOptions,
+    plan: () => P,
+    run: (txn: WriteTxn, planned: P) => T,
+  ): Promise<Written<T>> {
     const sequence = this.#sequencePosition(sequenceOf(options));
-    // Planning runs at call time, so a sequence is marked failed before its next transaction is called.
-    const planned = inSequence(sequence, () =>
-      listOf(operations, 'operations').map((operation, i) => planOperation(operation, `operations[${i}]`)),
-    );
-    const write = this.write((txn) =>
-      // Runs in commit order: a failure marks the sequence before its next transaction's work runs.
-      inSequence(sequence, () => planned.map((operation, i) => runPlanned(txn, operation, i))),
-    );
-    const { value, revision } = await write.catch((error: unknown) => {
+    // Planning runs at call time, so a sequence is marked failed before its next write is called.
+    const planned = inSequence(sequence, plan);
+    // Runs in commit order: a failure marks the sequence before its next write's work runs.
+    const write = this.write((txn) => inSequence(sequence, () => run(txn, planned)));
+    return write.catch((error: unknown) => {
       markFailed(sequence, error);
       throw error;
     });
-    return { results: value, revision };
   }
 
   /** Keeps `promise` among the work in flight until it settles. */

@@ -43,6 +43,8 @@ import type {
   DeleteOptions,
   DeleteResult,
   ListQuery,
+  LoadBatch,
+  LoadResult,
   MetadataOnly,
   Operation,
   Page,
@@ -357,6 +359,10 @@ class LmdbStore implements Store {
     options: TransactionOptions = {},
   ): Promise<TransactionResult> {
     return this.#commits.transaction(operations, options);
+  }
+
+  load(batch: LoadBatch, options: TransactionOptions = {}): Promise<LoadResult> {
+    return this.#commits.load(batch, options);
   }
 
   async #writeResource(mode: 'add' | 'update' | 'apply', input: ResourceInput, expected: number | null) {

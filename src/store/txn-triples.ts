@@ -61,30 +61,70 @@ export class TripleWrites {
   /** Adds a triplet, or updates its data; identical data changes nothing. */
   link(content: RelationshipContent, field: string): { relationship: Relationship; changed: boolean } {
     this.#registry.checkPredicate(content.type, content.data, `${field}.predicate.data`);
-    const ids: TripleIds = {
-      s: this.#termIds.refId(content.subject),
-      p: this.#termIds.predicateId(content.type),
-      o: this.#termIds.refId(content.object),
-    };
+    const ids = this.#idsOf(content);
     const existing = this.#dbs.spo.get(tripleKey('spo', ids));
     if (existing && jsonEqual(existing.data, content.data)) {
       return { relationship: toRelationship(content, existing), changed: false };
     }
+    const value = this.#record(content, existing);
+    for (const index of TRIPLE_INDEXES) this.#dbs[index].put(tripleKey(index, ids), value);
+    return { relationship: this.changes.at(-1)!.relationship, changed: true };
+  }
+
+  /** The term ids of a triplet (allocated when new). */
+  #idsOf(content: RelationshipContent): TripleIds {
+    return {
+      s: this.#termIds.refId(content.subject),
+      p: this.#termIds.predicateId(content.type),
+      o: this.#termIds.refId(content.object),
+    };
+  }
+
+  /** The value a triplet is stored with from now on, its change recorded for the log. */
+  #record(content: RelationshipContent, existing: RelationshipValue | undefined): RelationshipValue {
     const value: RelationshipValue = {
       data: content.data,
       createdAt: existing?.createdAt ?? this.#now,
       updatedAt: this.#now,
       revision: this.#nextRevision(),
     };
-    for (const index of TRIPLE_INDEXES) this.#dbs[index].put(tripleKey(index, ids), value);
-    const relationship = toRelationship(content, value);
     this.changes.push({
       type: existing ? 'UPDATED' : 'ADDED',
       revision: value.revision,
-      relationship,
+      relationship: toRelationship(content, value),
       previous: existing ? toRelationship(content, existing) : null,
     });
-    return { relationship, changed: true };
+    return value;
+  }
+
+  /**
+   * Adds many triplets, as {@link TripleWrites.link} does each: their new refs get ids in key order,
+   * and each index is written in its own key order. Returns how many were added or given new data.
+   */
+  linkMany(contents: readonly RelationshipContent[], fields: readonly string[]): number {
+    contents.forEach((content, i) => {
+      this.#registry.checkPredicate(content.type, content.data, `${fields[i]}.predicate.data`);
+    });
+    this.#termIds.allocateInOrder(contents.flatMap((content) => [content.subject, content.object]));
+    const planned = contents.map((content) => {
+      const ids = this.#idsOf(content);
+      return { content, ids, key: tripleKey('spo', ids) };
+    });
+    planned.sort((a, b) => Buffer.compare(a.key, b.key));
+    const written: { ids: TripleIds; value: RelationshipValue }[] = [];
+    for (const { content, ids, key } of planned) {
+      const existing = this.#dbs.spo.get(key);
+      if (existing && jsonEqual(existing.data, content.data)) continue;
+      const value = this.#record(content, existing);
+      this.#dbs.spo.put(key, value);
+      written.push({ ids, value });
+    }
+    for (const index of ['pos', 'osp'] as const) {
+      const entries = written.map(({ ids, value }) => ({ key: tripleKey(index, ids), value }));
+      entries.sort((a, b) => Buffer.compare(a.key, b.key));
+      for (const { key, value } of entries) this.#dbs[index].put(key, value);
+    }
+    return written.length;
   }
 
   /** Removes a triplet by identity; false when it does not exist. */

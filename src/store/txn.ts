@@ -128,7 +128,7 @@ export class WriteTxn {
     );
     // Data the patch leaves alone is written as the text it is stored as, never parsed nor copied.
     const payload: Payload | undefined = keepsData
-      ? { json: stored.text, value: () => previous.data, stored: true }
+      ? { json: stored.text, value: () => previous.data, lazy: true }
       : undefined;
     return this.writeResource('update', content, null, field, payload);
   }
@@ -196,6 +196,11 @@ export class WriteTxn {
   /** Adds a triplet, or updates its data; identical data changes nothing. */
   link(content: RelationshipContent, field: string): { relationship: Relationship; changed: boolean } {
     return this.#triples.link(content, field);
+  }
+
+  /** Adds many triplets (as {@link WriteTxn.link} each), in key order; returns how many changed. */
+  linkMany(contents: readonly RelationshipContent[], fields: readonly string[]): number {
+    return this.#triples.linkMany(contents, fields);
   }
 
   /** Removes a triplet by identity; false when it does not exist. */
@@ -276,7 +281,7 @@ export class WriteTxn {
       version,
       revision: this.#nextRevision(),
     };
-    return payload.stored
+    return payload.lazy
       ? withLazyData(content.ref, record, payload.json)
       : withData(content.ref, record, payload.value());
   }
@@ -316,18 +321,32 @@ function versionConflict(ref: ResourceRef, current: { readonly version: number }
 }
 
 /**
- * The data a write stores: its JSON text, and its value. `stored` marks text the store already holds
- * (a patch that leaves data alone): it is then written as it is and parsed only if something reads it.
+ * The data a write stores: its JSON text, and its value. `lazy` marks data known by its text alone
+ * (a patch that leaves data alone, a bulk load): the states written then parse it only if something
+ * reads their `data`.
  */
 export interface Payload {
   readonly json: string;
   readonly value: () => JsonValue;
-  readonly stored: boolean;
+  readonly lazy: boolean;
 }
 
 /** The payload of data given as a value. */
 function payloadOf(data: JsonValue): Payload {
-  return { json: JSON.stringify(data), value: () => data, stored: false };
+  return { json: JSON.stringify(data), value: () => data, lazy: false };
+}
+
+/** The payload of data given as checked JSON text: parsed once, if ever needed. */
+export function textPayload(json: string): Payload {
+  let value: JsonValue | undefined;
+  return {
+    json,
+    value: () => {
+      value ??= JSON.parse(json) as JsonValue;
+      return value;
+    },
+    lazy: true,
+  };
 }
 
 /** Whether a write of `content` with `payload` would leave a stored state as it is. */

@@ -212,6 +212,25 @@ export interface TransactionResult {
   revision: number;
 }
 
+/**
+ * A batch of {@link Store.load}: resources to apply (each created, or replaced when its content
+ * differs, without a version precondition) and relationships to add (or whose data to update).
+ */
+export interface LoadBatch {
+  readonly resources?: readonly ResourceInput[];
+  readonly relationships?: readonly RelationshipInput[];
+}
+
+/** What a {@link Store.load} changed. */
+export interface LoadResult {
+  /** The commit's revision; the current revision when nothing changed. */
+  revision: number;
+  /** Resources of the batch created or replaced (the others were stored as they are). */
+  changedResources: number;
+  /** Relationships of the batch added or given new data. */
+  changedRelationships: number;
+}
+
 export interface DeleteResult {
   /** The resource asked for, in its final state (`deletedAt` set). */
   deleted: Resource;

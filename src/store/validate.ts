@@ -110,6 +110,30 @@ export function normalizeResourceInput(
   input: ResourceInput | null | undefined,
   field = 'resource',
 ): ResourceContent {
+  const content = normalizeResourceFields(input, field) as ResourceContent;
+  content.data = copyJson(input!.data ?? null, `${field}.data`);
+  return content;
+}
+
+/**
+ * Validates a resource input as {@link normalizeResourceInput} does, its data given back as checked
+ * JSON text (`content.data` is null): for bulk loads, which store that text and keep no copy.
+ */
+export function normalizeLoadedResource(
+  input: ResourceInput | null | undefined,
+  field: string,
+): { content: ResourceContent; json: string } {
+  const content = normalizeResourceFields(input, field) as ResourceContent;
+  const json = jsonText(input!.data ?? null, `${field}.data`);
+  content.data = null;
+  return { content, json };
+}
+
+/** Validates every field of a resource input but its data. */
+function normalizeResourceFields(
+  input: ResourceInput | null | undefined,
+  field: string,
+): Omit<ResourceContent, 'data'> {
   if (input === null || typeof input !== 'object') throw badInput(field, 'must be an object');
   const dataType = input.dataType ?? null;
   return {
@@ -117,7 +141,6 @@ export function normalizeResourceInput(
     uid: input.uid === null || input.uid === undefined ? null : normalizeUid(input.uid, `${field}.uid`),
     labels: validateLabels(input.labels, `${field}.labels`),
     annotations: normalizeAnnotations(input.annotations, `${field}.annotations`),
-    data: copyJson(input.data ?? null, `${field}.data`),
     dataType: dataType === null ? null : keyString(dataType, `${field}.dataType`, MAX_DATA_TYPE_BYTES, false),
   };
 }
@@ -134,20 +157,31 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * null, arrays and plain objects, at most 100 levels deep and 16 MiB.
  */
 export function copyJson(value: unknown, field: string): JsonValue {
-  return new JsonCopier(field).copy(value, 0);
+  return new JsonCopier(field, true).copy(value, 0);
 }
 
 /**
- * One deep copy. The path to the value being copied is kept as a stack of keys and spelled out only
- * for an error: building every nested field name up front cost more than the copy itself.
+ * The JSON text of a value checked as {@link copyJson} checks it, without a copy: for bulk loads,
+ * whose values are stored as this text and never kept as they were given.
+ */
+export function jsonText(value: unknown, field: string): string {
+  return JSON.stringify(new JsonCopier(field, false).copy(value, 0));
+}
+
+/**
+ * One deep check, copying (or, with `copying` false, returning the value itself once checked). The
+ * path to the value being checked is kept as a stack of keys and spelled out only for an error:
+ * building every nested field name up front cost more than the copy itself.
  */
 class JsonCopier {
   readonly #field: string;
+  readonly #copying: boolean;
   readonly #path: (string | number)[] = [];
   #bytes = 0;
 
-  constructor(field: string) {
+  constructor(field: string, copying: boolean) {
     this.#field = field;
+    this.#copying = copying;
   }
 
   copy(value: unknown, depth: number): JsonValue {
@@ -169,16 +203,23 @@ class JsonCopier {
     }
     if (this.#bytes > MAX_DATA_BYTES) throw this.#error(`must be at most ${MAX_DATA_BYTES} bytes`);
     if (typeof value === 'string' || value === null) return value as string | null;
-    if (Array.isArray(value)) return value.map((item, i) => this.#copyAt(i, item, depth));
+    if (Array.isArray(value)) return this.#copyArray(value, depth);
     if (!isPlainObject(value)) throw this.#error('must be a plain JSON object');
-    const copy: JsonObject = {};
+    const copy: JsonObject | null = this.#copying ? {} : null;
     for (const key of Object.keys(value)) {
       const entry = value[key];
       if (entry === undefined) continue;
       this.#bytes += key.length;
-      setMember(copy, key, this.#copyAt(key, entry, depth));
+      const checked = this.#copyAt(key, entry, depth);
+      if (copy) setMember(copy, key, checked);
     }
-    return copy;
+    return copy ?? (value as JsonObject);
+  }
+
+  #copyArray(value: unknown[], depth: number): JsonValue[] {
+    if (this.#copying) return value.map((item, i) => this.#copyAt(i, item, depth));
+    for (let i = 0; i < value.length; i++) this.#copyAt(i, value[i], depth);
+    return value as JsonValue[];
   }
 
   #copyAt(key: string | number, value: unknown, depth: number): JsonValue {
