@@ -280,6 +280,30 @@ describe('authorized store: writes', () => {
     assert.equal(store.count(), 0);
   });
 
+  it('should load a batch only where the principal may create and update every resource and write every link', async () => {
+    const store = await tempStore();
+    const view = authorizedStore(store, ALICE);
+    const sequence = {};
+    const outcomes = await Promise.allSettled([
+      view.load(
+        { resources: [{ ref: pod('x', 'a') }], relationships: [link(pod('x', 'a'), pod('y', 'b'))] },
+        { sequence },
+      ),
+      view.load({ resources: [{ ref: pod('y', 'a') }, { ref: pod('z', 'b') }] }, { sequence }),
+      view.load({ resources: [{ ref: pod('w', 'a') }] }, { sequence }),
+    ]);
+    assert.equal(outcomes[0]!.status, 'fulfilled');
+    assert.ok(outcomes[1]!.status === 'rejected' && isStoreError(outcomes[1].reason, 'FORBIDDEN'));
+    assert.ok(
+      outcomes[2]!.status === 'rejected' && /^not written/.test((outcomes[2].reason as Error).message),
+    );
+    assert.deepEqual(
+      store.list().items.map((item) => item.ref.name),
+      ['x'],
+    );
+    assert.equal(await codeOf(view.load({ relationships: [link(pod('x', 'a'), node('n'))] })), 'FORBIDDEN');
+  });
+
   it('should keep the sequence of a transaction: a later one of a failed sequence fails too', async () => {
     const store = await tempStore();
     await store.add({ ref: pod('taken', 'a') });
