@@ -96,6 +96,26 @@ function workloadResults(
   ];
 }
 
+/**
+ * The import of the dump into an empty store (until durable and closed) against the peer's bulk load
+ * of it (one transaction of `jsonb_to_recordset` chunks of 500 rows): one run each, target ≥ 5×.
+ */
+function importResult(dump: string, served: ServedDump, peer: Peer): CaseResult {
+  const { loaded } = peer.info;
+  return resultOf(
+    {
+      id: `peer-${dump}-import`,
+      name: `import of the dump vs PostgreSQL's bulk load, ${dump}`,
+      unit: 'objects',
+      target: 5,
+      baselineIs: "the peer's bulk load of the same dump into a fresh PostgreSQL (one run each)",
+      size: { objects: served.objects, peerResources: loaded.resources },
+    },
+    [(served.objects * 1000) / served.importMs],
+    [(loaded.resources * 1000) / loaded.ms],
+  );
+}
+
 /** Says what both sides hold and how they are set up. */
 function logSetup(context: BenchContext, dump: string, served: ServedDump, peer: Peer): void {
   const { info } = peer;
@@ -122,7 +142,7 @@ async function compareOn(context: BenchContext, harness: PeerHarness, path: stri
     logSetup(context, dump, served, peer);
     const load = await context.load();
     const urls = { store: served.server.url, peer: peer.url };
-    const results: CaseResult[] = [];
+    const results: CaseResult[] = [importResult(dump, served, peer)];
     for (const workload of await peerWorkloads(peer, urls.store)) {
       const { samples, answers } = await measure(context, load, workload, urls);
       context.log(
