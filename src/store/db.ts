@@ -9,13 +9,14 @@ import type { StoredResource, StoredResourceChange } from './records.ts';
 import type { JsonObject, RelationshipChange, ResourceChange, ResourceRef } from './types.ts';
 
 /** Version of the on-disk layout of new stores; stores of a {@link LEGACY_FORMATS} are migrated on open. */
-export const FORMAT = 4;
+export const FORMAT = 5;
 
 /**
  * Formats migrated to {@link FORMAT} when opened (migrate.ts): 2 and 3 kept each resource, payload
- * and all, as one record, and the log a copy of every resource it names.
+ * and all, as one record, and the log a copy of every resource it names; 4 kept payloads under
+ * (ref, revision) in `payloads`, where 5 keeps them under (revision, ref) in `data`.
  */
-export const LEGACY_FORMATS: readonly number[] = [2, 3];
+export const LEGACY_FORMATS: readonly number[] = [2, 3, 4];
 
 /**
  * Shared msgpack structures (record shapes) a structured database keeps. Format 2 kept lmdb-js's
@@ -70,7 +71,7 @@ export interface Databases {
   meta: Database<number, string>;
   /** Resource metadata (on disk: `objects`). */
   resources: Database<StoredResource, Buffer>;
-  /** Resource payloads: JSON text. */
+  /** Resource payloads: JSON text (on disk: `data`). */
   payloads: Database<Buffer, Buffer>;
   uids: Database<Buffer, Buffer>;
   labels: Database<Buffer, Buffer>;
@@ -107,7 +108,7 @@ export function openDatabases(path: string, mapSize?: number): Databases {
     env,
     meta,
     resources: env.openDB<StoredResource, Buffer>('objects', structured),
-    payloads: env.openDB<Buffer, Buffer>('payloads', binary),
+    payloads: env.openDB<Buffer, Buffer>('data', binary),
     uids: env.openDB<Buffer, Buffer>('uids', binary),
     labels: env.openDB<Buffer, Buffer>('labels', binary),
     types: env.openDB<number, Buffer>('types', counters),
@@ -167,12 +168,15 @@ const APPEND = { append: true } as const;
 /**
  * Puts a key that sorts after every key of `db` (a new term id) with lmdb's MDB_APPEND: LMDB adds it
  * at the end without searching the tree, about four times faster. LMDB does not write a key that is
- * not past the last one, and lmdb-js reports that only as a failed condition: use it only where the
- * key is past every other by construction, and never in a database with shared structures (lmdb-js
- * keeps them at the end of the key space, {@link STRUCTURES_KEY}).
+ * not past the last one, and lmdb-js reports that only as a failed condition, so the key is read back
+ * (an invariant error, which rolls the write back, if it is missing). Use it only where the key is
+ * past every other by construction, and never in a database with shared structures (lmdb-js keeps
+ * them at the end of the key space, {@link STRUCTURES_KEY}).
  */
 export function putLast<V, K extends Key>(db: Database<V, K>, key: K, value: V): void {
   (db.put as (key: K, value: V, options: typeof APPEND) => unknown).call(db, key, value, APPEND);
+  // A refused append is silent: read it back (from the page just written) rather than lose a write.
+  invariant(db.doesExist(key), 'an appended key was not past the last key of its database');
 }
 
 /** Range options covering a whole database (fresh each time: lmdb-js keeps state in the options). */

@@ -9,7 +9,7 @@
  * | database   | key                                   | value                                   |
  * |------------|---------------------------------------|-----------------------------------------|
  * | `resources`| ref = group, version, kind, ns, name  | the resource's metadata (records.ts)    |
- * | `payloads` | ref, revision                         | the JSON text of the resource's `data`  |
+ * | `payloads` | revision, ref                         | the JSON text of the resource's `data`  |
  * | `uids`     | uid                                   | ref key (bytes)                         |
  * | `labels`   | label key, label value, ref           | empty                                   |
  * | `types`    | group, version, kind                  | number of resources of that type        |
@@ -139,8 +139,18 @@ export function decodeRefKey(key: Buffer, offset = 0): ResourceRef {
   return { group, version, kind, namespace, name };
 }
 
-/** Key in `payloads`: the payload of a resource's state written at `revision`. */
-export const payloadKey = (refKey: Buffer, revision: number): Buffer => tupleKey(refKey, revision);
+/**
+ * Key in `payloads`: the payload of a resource's state written at `revision`. The revision leads, so
+ * each commit writes its payloads past every stored one, in ref order when it writes them in that
+ * order: a bulk load appends them (full pages, no tree search) instead of inserting all over the tree.
+ */
+export const payloadKey = (refKey: Buffer, revision: number): Buffer => tupleKey(revision, refKey);
+
+/** The ref key and revision of a format 4 `payloads` key (ref key first, then the revision). */
+export function decodeFormat4PayloadKey(key: Buffer): { refKey: Buffer; revision: number } {
+  const end = key.length - ID_BYTES;
+  return { refKey: key.subarray(0, end), revision: readId(key, end) };
+}
 
 /** Prefix of the ref keys of one group/version/kind, optionally narrowed to a namespace. */
 export function typePrefix(group: string, version: string, kind: string, namespace?: string): Buffer {

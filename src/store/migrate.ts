@@ -1,12 +1,13 @@
 /**
- * Opening a store of a legacy format (2 or 3) migrates it to the current one before anything reads
+ * Opening a store of a legacy format (2, 3 or 4) migrates it to the current one before anything reads
  * it. Formats 2 and 3 kept each resource, payload and all, as one record (`resources`), and a copy of
- * every resource state in the log (`log`); format 4 keeps metadata and payload apart (records.ts).
+ * every resource state in the log (`log`); format 4 keeps metadata and payload apart (records.ts),
+ * its payloads under (ref, revision) in `payloads`; format 5 keeps them under (revision, ref) in `data`.
  *
  * The migration moves records batch by batch, each batch one transaction that writes the new records
  * and removes the old ones, so a migration cut short (a crash, a kill) resumes where it stopped the
- * next time the store is opened; the format is set to 4 by the last transaction. Logged states keep
- * their payloads in their own entries, as the old log did; new writes put theirs in `payloads`.
+ * next time the store is opened; the format is set by the last transaction. Logged states of a store
+ * of format 2 or 3 keep their payloads in their own entries, as the old log did.
  */
 import type { Database } from 'lmdb';
 import {
@@ -19,7 +20,7 @@ import {
   structuredOptions,
 } from './db.ts';
 import { invariant } from './errors.ts';
-import { META, refKey } from './keys.ts';
+import { decodeFormat4PayloadKey, META, refKey } from './keys.ts';
 import {
   encodePayload,
   encodeStoredResource,
@@ -57,6 +58,30 @@ export async function migrateStore(dbs: Databases): Promise<void> {
     format !== undefined && LEGACY_FORMATS.includes(format),
     `store format ${format} is not migrated`,
   );
+  if (format === 4) await rekeyPayloads(dbs);
+  else await migrateWholeRecords(dbs, format);
+  await dbs.env.transaction(() => dbs.meta.put(META.format, FORMAT));
+}
+
+/** Format 4 → 5: moves every payload from (ref, revision) in `payloads` to (revision, ref) in `data`. */
+async function rekeyPayloads(dbs: Databases): Promise<void> {
+  const legacy = dbs.env.openDB<Buffer, Buffer>('payloads', { keyEncoding: 'binary', encoding: 'binary' });
+  for (;;) {
+    const batch = Array.from(legacy.getRange({ ...allKeys(), limit: BATCH }));
+    if (batch.length === 0) break;
+    await dbs.env.transaction(() => {
+      for (const { key, value } of batch) {
+        const { refKey: ref, revision } = decodeFormat4PayloadKey(key);
+        putPayload(dbs, ref, revision, value);
+        legacy.remove(key);
+      }
+    });
+  }
+  await legacy.drop();
+}
+
+/** Formats 2 and 3 → 5: every resource and log entry moved to metadata and payload records. */
+async function migrateWholeRecords(dbs: Databases, format: number): Promise<void> {
   const options = structuredOptions(legacyStructures(format));
   const resources = dbs.env.openDB<Resource, Buffer>('resources', options);
   const log = dbs.env.openDB<LegacyLogEntry, Buffer>('log', options);
@@ -66,7 +91,6 @@ export async function migrateStore(dbs: Databases): Promise<void> {
   while (await moveResources(dbs, resources)) {}
   const decode = (bytes: Uint8Array) => (resources as unknown as Decoding).decoder.decode(bytes) as Resource;
   while (await moveLog(dbs, log, decode)) {}
-  await dbs.env.transaction(() => dbs.meta.put(META.format, FORMAT));
   await log.drop();
   await resources.drop();
 }

@@ -1,18 +1,18 @@
 /**
- * How a resource is stored (format 4), and the objects reads make of it.
+ * How a resource is stored (format 5), and the objects reads make of it.
  *
  * A resource is two records: its metadata — everything but its ref (the key) and its payload — in
- * `resources`, and its payload (`data`) as JSON text in `payloads`, under its ref and the revision
- * that wrote it. A read of metadata alone decodes one small record; the payload's text can go to a
+ * `resources`, and its payload (`data`) as JSON text in `payloads`, under the revision that wrote it
+ * and its ref. A read of metadata alone decodes one small record; the payload's text can go to a
  * client as it is, without a parse and a re-encode.
  *
  * Payloads are immutable once written. The payload of a resource's state at revision R stays at
- * (ref, R) until log compaction removes the log entry that replaced that state, so a resource read
+ * (R, ref) until log compaction removes the log entry that replaced that state, so a resource read
  * now finds its own payload later, whatever was written in between. The log keeps no payload of its
  * own: each logged state points at the one in `payloads` (see {@link StoredResourceChange}).
  */
 import { asBinary } from 'lmdb';
-import type { Databases, LogEntry, StoredLogEntry } from './db.ts';
+import { type Databases, type LogEntry, putLast, type StoredLogEntry } from './db.ts';
 import { StoreError } from './errors.ts';
 import { decodeRefKey, payloadKey } from './keys.ts';
 import type { JsonValue, Resource, ResourceChange, ResourceMetadata, ResourceRef } from './types.ts';
@@ -81,9 +81,23 @@ export function encodePayload(data: JsonValue): Buffer {
   return Buffer.from(JSON.stringify(data));
 }
 
-/** Stores the payload of the state of `refKey` at `revision`. */
-export function putPayload(dbs: Databases, refKey: Buffer, revision: number, payload: Buffer): void {
-  dbs.payloads.put(payloadKey(refKey, revision), payload);
+/**
+ * Stores the payload of the state of `refKey` at `revision`. With `after`, the key last stored by this
+ * transaction (which, at the transaction's own revision, is past every other), a key past it is
+ * appended (see `putLast`). Returns the key.
+ */
+export function putPayload(
+  dbs: Databases,
+  refKey: Buffer,
+  revision: number,
+  payload: Buffer,
+  after?: Buffer | null,
+): Buffer {
+  const key = payloadKey(refKey, revision);
+  if (after !== undefined && (after === null || Buffer.compare(key, after) > 0)) {
+    putLast(dbs.payloads, key, payload);
+  } else dbs.payloads.put(key, payload);
+  return key;
 }
 
 /** Removes the payload of the state of `refKey` at `revision`. */

@@ -58,6 +58,11 @@ export class ResourceWrites {
   /** The changes, as watchers get them and as the log stores them. */
   readonly changes: ResourceChange[] = [];
   readonly stored: StoredResourceChange[] = [];
+  /**
+   * The greatest payload key this transaction stored. Its payloads are keyed by its own revision,
+   * past every payload stored before it, so one past this key is past every key of `payloads`.
+   */
+  #lastPayloadKey: Buffer | null = null;
 
   constructor(dbs: Databases) {
     this.#dbs = dbs;
@@ -81,7 +86,9 @@ export class ResourceWrites {
     putStoredResource(this.#dbs, key, bytes);
     const here = this.#hereOf(key);
     for (const { change, field } of here.pointers.splice(0)) change[field] = here.payload;
-    putPayload(this.#dbs, key, resource.revision, payload);
+    const payloadKey = putPayload(this.#dbs, key, resource.revision, payload, this.#lastPayloadKey);
+    if (this.#lastPayloadKey === null || Buffer.compare(payloadKey, this.#lastPayloadKey) > 0)
+      this.#lastPayloadKey = payloadKey;
     here.payload = payload;
     here.state = { resource, text: json, bytes, writtenHere: true, payload };
     return here.state;

@@ -1,7 +1,8 @@
 /**
- * On-disk formats: new stores are format 4 (metadata and payload apart, up to 1,024 shared record
- * shapes per database); stores of formats 2 and 3 are migrated when opened — every resource, the
- * change log, the indexes — and a migration cut short resumes the next time.
+ * On-disk formats: new stores are format 5 (metadata and payload apart, payloads keyed by revision,
+ * up to 1,024 shared record shapes per database); stores of formats 2, 3 and 4 are migrated when
+ * opened — every resource, the change log, the indexes — and a migration cut short resumes the next
+ * time.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -103,10 +104,25 @@ async function contents(path: string): Promise<{ resources: Resource[]; events: 
 }
 
 describe('store formats', () => {
-  it('should create format 4 stores and read back records of more shapes than they share', async () => {
+  it('should create format 5 stores and read back records of more shapes than they share', async () => {
     const path = tempDir();
     await roundTrip(path, manyShapes(1500));
-    assert.equal((await inspect(path, [])).format, 4);
+    assert.equal((await inspect(path, [])).format, 5);
+  });
+
+  it('should migrate a format 4 store on open: every payload rekeyed, every resource and event kept', async () => {
+    const path = tempDir();
+    await withHistory(path);
+    const before = await contents(path);
+    const payloads = (await inspect(path, ['data'])).counts.data!;
+    await downgrade(path, 4);
+    const legacy = await inspect(path, ['payloads', 'data']);
+    assert.equal(legacy.format, 4);
+    assert.deepEqual([legacy.counts.payloads, legacy.counts.data], [payloads, 0]);
+    assert.deepEqual(await contents(path), before);
+    const migrated = await inspect(path, ['payloads', 'data']);
+    assert.equal(migrated.format, 5);
+    assert.deepEqual([migrated.counts.payloads, migrated.counts.data], [0, payloads]);
   });
 
   for (const format of [3, 2] as const) {
@@ -120,8 +136,8 @@ describe('store formats', () => {
       assert.equal(legacy.counts.objects, 0, 'the legacy store keeps resources whole');
       assert.ok(legacy.counts.resources! > 60 && legacy.counts.log! >= 5);
       assert.deepEqual(await contents(path), before);
-      const migrated = await inspect(path, ['resources', 'log', 'objects', 'payloads']);
-      assert.equal(migrated.format, 4);
+      const migrated = await inspect(path, ['resources', 'log', 'objects', 'data']);
+      assert.equal(migrated.format, 5);
       assert.deepEqual(
         [migrated.counts.resources, migrated.counts.log, migrated.counts.objects],
         [0, 0, before.resources.length],
@@ -176,7 +192,7 @@ describe('store formats', () => {
     for (let attempt = 0; attempt < 5 && partial === null; attempt++) {
       const state = await killDuringMigration(path);
       if (state.format === 3 && state.counts.objects! > 0) partial = state;
-      else if (state.format === 4) await downgrade(path, 3);
+      else if (state.format === 5) await downgrade(path, 3);
     }
     assert.ok(partial, 'a migration was cut short');
     assert.ok(partial.counts.resources! > 0, 'some resources were still to move');
@@ -188,7 +204,7 @@ describe('store formats', () => {
     const env = open({ path, maxDbs: 20 });
     await env.openDB<number, string>('meta', {}).put(META.format, 99);
     await env.close();
-    await assert.rejects(openStore({ path }), /has format 99; this build reads 2, 3, 4/);
+    await assert.rejects(openStore({ path }), /has format 99; this build reads 2, 3, 4, 5/);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Legacy stores for migration tests: a store written by this build, rewritten in place into the
  * layout of format 2 or 3 — each resource, payload and all, as one `resources` record, and the log
- * holding a whole copy of every state it names — as those formats' code wrote them.
+ * holding a whole copy of every state it names — or of format 4 (payloads under (ref, revision) in
+ * `payloads`), as those formats' code wrote them.
  */
 import { type Database, open } from 'lmdb';
 import {
@@ -11,7 +12,7 @@ import {
   openDatabases,
   structuredOptions,
 } from '../../src/store/db.ts';
-import { decodeRefKey, META } from '../../src/store/keys.ts';
+import { decodeRefKey, META, readId, tupleKey } from '../../src/store/keys.ts';
 import { decodeLogEntry, resourceOf } from '../../src/store/records.ts';
 import type { Resource } from '../../src/store/types.ts';
 
@@ -35,8 +36,9 @@ function wholeResource(resource: Resource): Resource {
   };
 }
 
-/** Rewrites the closed store at `path` into `format` (2 or 3). */
-export async function downgrade(path: string, format: 2 | 3): Promise<void> {
+/** Rewrites the closed store at `path` into `format` (2, 3 or 4). */
+export async function downgrade(path: string, format: 2 | 3 | 4): Promise<void> {
+  if (format === 4) return downgradeTo4(path);
   const dbs = openDatabases(path);
   const options = structuredOptions(legacyStructures(format));
   const resources = dbs.env.openDB<Resource, Buffer>('resources', options);
@@ -60,6 +62,21 @@ export async function downgrade(path: string, format: 2 | 3): Promise<void> {
     dbs.meta.put(META.format, format);
   });
   await dropCurrent(dbs);
+  await dbs.env.close();
+}
+
+/** Moves every payload to its format 4 key, (ref, revision), in the format 4 database. */
+async function downgradeTo4(path: string): Promise<void> {
+  const dbs = openDatabases(path);
+  const legacy = dbs.env.openDB<Buffer, Buffer>('payloads', { keyEncoding: 'binary', encoding: 'binary' });
+  await dbs.env.transaction(() => {
+    for (const { key, value } of dbs.payloads.getRange(allKeys())) {
+      const revision = readId(key, 0);
+      legacy.put(tupleKey(key.subarray(8), revision), value);
+    }
+    dbs.meta.put(META.format, 4);
+  });
+  await dbs.payloads.drop();
   await dbs.env.close();
 }
 
