@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_SIZE, type ImportProgress, type ImportSummary } from '../ingest/index.ts';
-import { importSourced } from '../k8s/import.ts';
+import { importDumps } from '../k8s/import.ts';
 import { DEFAULTS } from '../server/defaults.ts';
 import { isStoreError, openStore } from '../store/index.ts';
 import { importExports } from '../transfer/import.ts';
@@ -81,7 +81,7 @@ async function runImport({ files, data, cluster, batchSize, json }: ImportSettin
     const summary =
       'exports' in inputs
         ? await importExports(store, inputs.exports, options)
-        : await importSourced(store, inputs.dumps, options);
+        : await importDumps(store, inputs.dumps, options);
     if (progress) process.stderr.write('\n');
     process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return 0;
