@@ -37,6 +37,13 @@ are read twice, item by item (checked first, then written), and never held whole
 standard input are read whole. On a terminal, progress is a bar on standard error.
 `;
 
+/**
+ * Address space reserved for the store's file up front (virtual memory, not disk). When the file
+ * outgrows its map, lmdb-js maps it anew and keeps the earlier maps for a while, so the same pages
+ * count in the resident memory of an import several times; one large map avoids that.
+ */
+const IMPORT_MAP_BYTES = 64 * 2 ** 30;
+
 const IMPORT_OPTIONS = {
   data: { type: 'string' },
   cluster: { type: 'string' },
@@ -89,7 +96,7 @@ export const importCommand: Command = parsedCommand({
 
 async function runImport(settings: ImportSettings): Promise<number> {
   const { files, data, cluster, batchSize, json } = settings;
-  const store = await openStore({ path: data });
+  const store = await openStore({ path: data, mapSize: IMPORT_MAP_BYTES });
   const progress = importProgress({ stream: process.stderr, intervalMs: settings.progressInterval * 1000 });
   try {
     const options = { batchSize, cluster, onProgress: progress.onProgress, onScan: progress.onScan };
