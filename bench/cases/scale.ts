@@ -4,7 +4,10 @@
  * relationships to about three million. The read cases then run again against it, each ratio held
  * against the same case's ratio on the run's ordinary cluster (target: within 20%), and the real
  * `resource-store serve` serves point reads from it in a child process while its resident memory is
- * sampled (target ≤ 300 MiB). The import time and the database size are reported.
+ * sampled (target ≤ 300 MiB). Last, the real `resource-store export` writes the store to a file and
+ * `resource-store import` reads it into an empty directory, each a child process with its peak
+ * resident memory sampled (target ≤ 300 MiB each); the restored store must hold as many resources and
+ * relationships, and the same sampled resources. The import time and the database size are reported.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,7 @@ import type { BenchCase, BenchContext } from '../lib/context.ts';
 import { type ClusterFixture, clusterFixture, sampleOf } from '../lib/fixtures.ts';
 import type { ModeName } from '../lib/modes.ts';
 import { type CaseResult, formatRate, resultOf } from '../lib/report.ts';
+import { exportRoundTrip, type RoundTrip } from '../lib/round-trip.ts';
 import { residentOf, startServeProcess } from '../lib/serve-process.ts';
 import { httpListCase } from './http-lists.ts';
 import { httpGetCase, POINT_READ_QUERY } from './http-reads.ts';
@@ -116,6 +120,45 @@ async function servingResident(context: BenchContext, fixture: ClusterFixture): 
   return peak;
 }
 
+/** A peak resident memory held against the {@link RSS_LIMIT_MIB} limit. */
+function rssResult(id: string, name: string, peakMiB: number, size: Record<string, number>): CaseResult {
+  return resultOf(
+    {
+      id,
+      name,
+      unit: 'MiB',
+      target: 1,
+      compare: 'atMost',
+      baselineIs: `the ${RSS_LIMIT_MIB} MiB limit`,
+      size,
+    },
+    [peakMiB],
+    [RSS_LIMIT_MIB],
+  );
+}
+
+/** The export and re-import through the CLI, checked, and logged. */
+async function roundTrip(
+  context: BenchContext,
+  fixture: ClusterFixture,
+  triplets: number,
+): Promise<RoundTrip> {
+  const sample = sampleOf([...fixture.refsByKind.values()].flat(), context.mode.sample);
+  const trip = await exportRoundTrip(
+    fixture.dir,
+    fixture.store,
+    { resources: fixture.objects, relationships: triplets },
+    sample,
+  );
+  const line = (run: RoundTrip['export']) =>
+    `${run.seconds.toFixed(1)}s, peak ${run.peakMiB.toFixed(0)} MiB (${run.peakAnonMiB.toFixed(0)} MiB anonymous)`;
+  context.log(
+    `scale: export ${line(trip.export)}; import of the export ${line(trip.import)}; ` +
+      `${trip.resources} resources, ${trip.relationships} relationships and ${sample.length} sampled resources alike`,
+  );
+  return trip;
+}
+
 /** The base results: this run's, else the cases run now on the ordinary cluster. */
 async function baseResults(context: BenchContext): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
@@ -126,7 +169,10 @@ async function baseResults(context: BenchContext): Promise<CaseResult[]> {
   return results;
 }
 
-/** Ratios at a million resources and three million triplets within 20% of ordinary size; RSS ≤ 300 MiB. */
+/**
+ * Ratios at a million resources and three million triplets within 20% of ordinary size; RSS of
+ * `serve`, `export` and the re-`import` ≤ 300 MiB.
+ */
 export const scaleCase: BenchCase = {
   id: 'scale',
   async run(context: BenchContext): Promise<CaseResult[]> {
@@ -153,20 +199,26 @@ export const scaleCase: BenchCase = {
       const scaled: CaseResult[] = [];
       for (const benchCase of CASES) scaled.push(...(await benchCase.run(scaledContext)));
       const peak = await servingResident(context, fixture);
+      const trip = await roundTrip(context, fixture, triplets);
       return [
         ...heldAgainst(scaled, base, size),
-        resultOf(
-          {
-            id: 'scale-rss',
-            name: 'resident memory of resource-store serve under point reads at scale',
-            unit: 'MiB',
-            target: 1,
-            compare: 'atMost',
-            baselineIs: `the ${RSS_LIMIT_MIB} MiB limit`,
-            size,
-          },
-          [peak],
-          [RSS_LIMIT_MIB],
+        rssResult(
+          'scale-rss',
+          'resident memory of resource-store serve under point reads at scale',
+          peak,
+          size,
+        ),
+        rssResult(
+          'scale-export-rss',
+          'peak resident memory of resource-store export at scale',
+          trip.export.peakMiB,
+          size,
+        ),
+        rssResult(
+          'scale-reimport-rss',
+          'peak resident memory of resource-store import of that export',
+          trip.import.peakMiB,
+          size,
         ),
       ];
     } finally {

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 /** Resident memory of a process, in MiB: all of it, its anonymous part, and mapped files. */
 export interface Resident {
   readonly rssMiB: number;
+  /** The largest `rssMiB` so far (VmHWM). */
+  readonly peakMiB: number;
   readonly anonMiB: number;
   readonly fileMiB: number;
 }
@@ -22,7 +24,12 @@ export function residentOf(pid: number): Resident | null {
     return null;
   }
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { rssMiB: kib('VmRSS') / 1024, anonMiB: kib('RssAnon') / 1024, fileMiB: kib('RssFile') / 1024 };
+  return {
+    rssMiB: kib('VmRSS') / 1024,
+    peakMiB: kib('VmHWM') / 1024,
+    anonMiB: kib('RssAnon') / 1024,
+    fileMiB: kib('RssFile') / 1024,
+  };
 }
 
 /** A running `serve` child. */

@@ -3,16 +3,19 @@
  * (`src/k8s/`); `-` is standard input.
  */
 import { readingFile, readStream } from '../ingest/index.ts';
-import type { SourcedObject } from '../k8s/convert.ts';
-import { parseDump, readDumpFile } from '../k8s/read.ts';
+import type { DumpSource } from '../k8s/dump-stream.ts';
+import { parseDump } from '../k8s/read.ts';
 import { HEAD_BYTES, isExportFile, readExportFile } from '../transfer/import.ts';
 import { type ExportContent, looksLikeExport, parseExport } from '../transfer/reader.ts';
 import { UsageError } from './command.ts';
 
-/** What `import` reads from one file: an export, or a Kubernetes dump. */
+/**
+ * What `import` reads from one file: an export, or a Kubernetes dump — a file, streamed when it is
+ * imported, or the objects of standard input, read whole.
+ */
 export type ImportInput =
   | { readonly kind: 'export'; readonly content: ExportContent }
-  | { readonly kind: 'dump'; readonly objects: SourcedObject[] };
+  | { readonly kind: 'dump'; readonly source: DumpSource };
 
 /**
  * Reads a file `import` was given (`-` is standard input): an export when its name ends in `.ndjson`,
@@ -23,18 +26,18 @@ export async function readImportFile(path: string): Promise<ImportInput> {
   if (path === '-') return parseInput(await readingFile('stdin', readStream(process.stdin)), 'stdin');
   return (await isExportFile(path))
     ? { kind: 'export', content: await readExportFile(path) }
-    : { kind: 'dump', objects: await readDumpFile(path) };
+    : { kind: 'dump', source: path };
 }
 
 /** Text read whole (standard input): an export when it starts like one, else a dump. */
 function parseInput(text: string, name: string): ImportInput {
   return looksLikeExport('', text.slice(0, HEAD_BYTES))
     ? { kind: 'export', content: parseExport(text, name) }
-    : { kind: 'dump', objects: parseDump(text, name) };
+    : { kind: 'dump', source: parseDump(text, name) };
 }
 
-/** What one run imports: the contents of exports, or the objects of dumps, of every file in order. */
-export type ImportInputs = { readonly exports: ExportContent[] } | { readonly dumps: SourcedObject[] };
+/** What one run imports: the contents of exports, or the dumps, of every file in order. */
+export type ImportInputs = { readonly exports: ExportContent[] } | { readonly dumps: DumpSource[] };
 
 /** Reads every file; a {@link UsageError} when they mix exports and dumps. */
 export async function readImportFiles(paths: readonly string[]): Promise<ImportInputs> {
@@ -42,7 +45,7 @@ export async function readImportFiles(paths: readonly string[]): Promise<ImportI
   for (const path of paths) inputs.push(await readImportFile(path));
   const exports = inputs.flatMap((input) => (input.kind === 'export' ? [input.content] : []));
   if (exports.length === 0)
-    return { dumps: inputs.flatMap((input) => (input.kind === 'dump' ? input.objects : [])) };
+    return { dumps: inputs.flatMap((input) => (input.kind === 'dump' ? [input.source] : [])) };
   if (exports.length < inputs.length) {
     throw new UsageError('import either Kubernetes dumps or resource-store exports in one run, not both');
   }

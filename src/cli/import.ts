@@ -3,16 +3,21 @@
  * (`src/transfer/`) into the store directory; prints the summary, and progress on a terminal.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BATCH_SIZE, type ImportProgress, type ImportSummary } from '../ingest/index.ts';
-import { importSourced } from '../k8s/import.ts';
+import { DEFAULT_BATCH_SIZE, type ImportSummary } from '../ingest/index.ts';
+import { importDumps } from '../k8s/import.ts';
 import { DEFAULTS } from '../server/defaults.ts';
 import { isStoreError, openStore } from '../store/index.ts';
 import { importExports } from '../transfer/import.ts';
 import { type Command, optionalInteger, parsedCommand, UsageError } from './command.ts';
 import { readImportFiles } from './import-files.ts';
+import { importProgress } from './progress.ts';
 import { DATA_VARIABLE, dataDirectory } from './settings.ts';
 
-const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--cluster NAME] [--batch-size N] [--json]
+/** Seconds between plain progress lines by default. */
+const DEFAULT_PROGRESS_SECONDS = 2;
+
+const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--cluster NAME] [--batch-size N]
+                             [--progress-interval SECONDS] [--json]
 
   FILE            kubectl get -o json or -o yaml output: a List, one object, or YAML documents;
                   or the output of resource-store export (named *.ndjson, *.jsonl, *.nq or *.nt, or
@@ -20,17 +25,30 @@ const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--clust
   --data DIR      store directory, created if missing (env ${DATA_VARIABLE}; default ${DEFAULTS.dataDirectory})
   --cluster NAME  label every resource resource-store/cluster=NAME
   --batch-size N  objects (for an export: lines) per atomic transaction (default ${DEFAULT_BATCH_SIZE})
+  --progress-interval SECONDS
+                  when standard error is not a terminal, a progress line at most this often (and at
+                  each further 10%), once the import has run this long (default ${DEFAULT_PROGRESS_SECONDS}; 0: every batch)
   --json          print the summary as JSON
   -h, --help      show this help
 
 Re-importing a dump or an export changes nothing; an export imported into an empty store recreates it.
-One run imports either dumps or exports. Import into a directory no server is using.
+One run imports either dumps or exports. Import into a directory no server is using. JSON dump files
+are read twice, item by item (checked first, then written), and never held whole; YAML files and
+standard input are read whole. On a terminal, progress is a bar on standard error.
 `;
+
+/**
+ * Address space reserved for the store's file up front (virtual memory, not disk). When the file
+ * outgrows its map, lmdb-js maps it anew and keeps the earlier maps for a while, so the same pages
+ * count in the resident memory of an import several times; one large map avoids that.
+ */
+const IMPORT_MAP_BYTES = 64 * 2 ** 30;
 
 const IMPORT_OPTIONS = {
   data: { type: 'string' },
   cluster: { type: 'string' },
   'batch-size': { type: 'string' },
+  'progress-interval': { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -41,6 +59,8 @@ export interface ImportSettings {
   readonly data: string;
   readonly cluster: string | undefined;
   readonly batchSize: number | undefined;
+  /** Seconds between plain progress lines. */
+  readonly progressInterval: number;
   readonly json: boolean;
 }
 
@@ -58,6 +78,8 @@ export function parseImportArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     data: dataDirectory(values.data, env),
     cluster: values.cluster,
     batchSize: optionalInteger('--batch-size', values['batch-size']),
+    progressInterval:
+      optionalInteger('--progress-interval', values['progress-interval']) ?? DEFAULT_PROGRESS_SECONDS,
     json: values.json,
   };
 }
@@ -72,22 +94,24 @@ export const importCommand: Command = parsedCommand({
   execute: runImport,
 });
 
-async function runImport({ files, data, cluster, batchSize, json }: ImportSettings): Promise<number> {
-  const store = await openStore({ path: data });
-  const progress = process.stderr.isTTY ? showProgress : undefined;
+async function runImport(settings: ImportSettings): Promise<number> {
+  const { files, data, cluster, batchSize, json } = settings;
+  const store = await openStore({ path: data, mapSize: IMPORT_MAP_BYTES });
+  const progress = importProgress({ stream: process.stderr, intervalMs: settings.progressInterval * 1000 });
   try {
-    const options = { batchSize, cluster, onProgress: progress };
+    const options = { batchSize, cluster, onProgress: progress.onProgress, onScan: progress.onScan };
     const inputs = await readImportFiles(files);
     const summary =
       'exports' in inputs
         ? await importExports(store, inputs.exports, options)
-        : await importSourced(store, inputs.dumps, options);
-    if (progress) process.stderr.write('\n');
+        : await importDumps(store, inputs.dumps, options);
+    progress.finish(true);
     process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return 0;
   } catch (error) {
+    progress.finish(false);
     if (!isStoreError(error)) throw error;
-    process.stderr.write(`${progress ? '\n' : ''}import failed: ${error.message}\n`);
+    process.stderr.write(`import failed: ${error.message}\n`);
     return 1;
   } finally {
     await store.close();
@@ -113,12 +137,4 @@ function table(counts: Record<string, number>): string[] {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const width = Math.max(0, ...entries.map(([name]) => name.length));
   return entries.map(([name, n]) => `  ${name.padEnd(width)}  ${n}`);
-}
-
-/** Rewrites one terminal line with the import's progress. */
-function showProgress({ objects, totalObjects, relationships }: ImportProgress): void {
-  const percent = totalObjects === 0 ? 100 : Math.floor((objects / totalObjects) * 100);
-  process.stderr.write(
-    `\rimported ${objects}/${totalObjects} objects (${percent}%), ${relationships} relationships`,
-  );
 }

@@ -70,11 +70,22 @@ export class DumpIndex {
     resolveUid: (uid: string) => ResourceRef | null = () => null,
   ) {
     this.#resolveUid = resolveUid;
-    for (const { ref, uid, labels } of resources) {
-      if (uid !== null) this.#byUid.set(uid, ref);
-      this.#addType(ref);
-      if (ref.group === '' && ref.kind === 'Pod') push(this.#podsByNamespace, ref.namespace, { ref, labels });
-    }
+    for (const resource of resources) this.add(resource);
+  }
+
+  /** Indexes one more object of the dump (before any lookup: lookups cache what they find). */
+  add({
+    ref,
+    uid,
+    labels,
+  }: {
+    ref: ResourceRef;
+    uid: string | null;
+    labels: Readonly<Record<string, string>>;
+  }) {
+    if (uid !== null) this.#byUid.set(uid, ref);
+    this.#addType(ref);
+    if (ref.group === '' && ref.kind === 'Pod') push(this.#podsByNamespace, ref.namespace, { ref, labels });
   }
 
   /** The ref of the object with this uid, in the dump or through the resolver. */
@@ -163,20 +174,29 @@ export function deriveRelationships(
   return edges;
 }
 
-/** One `OwnerReference` per distinct owner uid in `metadata.ownerReferences`. */
-function ownerEdges(object: KubeObject, ref: ResourceRef, context: DeriveContext): RelationshipInput[] {
+/**
+ * Checks `metadata.ownerReferences` as {@link deriveRelationships} reads it: a list (or absent) of
+ * references with a non-empty apiVersion, kind, name and uid. Throws BAD_USER_INPUT naming `source`.
+ */
+export function checkOwnerReferences(object: KubeObject, source: string): OwnerReference[] {
   const references = object.metadata.ownerReferences;
   if (references === undefined || references === null) return [];
-  if (!Array.isArray(references)) throw badInput(context.source, 'metadata.ownerReferences must be a list');
+  if (!Array.isArray(references)) throw badInput(source, 'metadata.ownerReferences must be a list');
+  return references.map((reference, i) =>
+    checkOwnerReference(reference, `${source}: metadata.ownerReferences[${i}]`),
+  );
+}
+
+/** One `OwnerReference` per distinct owner uid in `metadata.ownerReferences`. */
+function ownerEdges(object: KubeObject, ref: ResourceRef, context: DeriveContext): RelationshipInput[] {
   const seen = new Set<string>();
   const edges: RelationshipInput[] = [];
-  references.forEach((reference, i) => {
-    const checked = checkOwnerReference(reference, `${context.source}: metadata.ownerReferences[${i}]`);
-    if (seen.has(checked.uid)) return;
+  for (const checked of checkOwnerReferences(object, context.source)) {
+    if (seen.has(checked.uid)) continue;
     seen.add(checked.uid);
     const owner = ownerOf(checked, ref, context);
     edges.push(edge(owner, PREDICATES.ownerReference, ref, ownerData(checked, owner.kind)));
-  });
+  }
   return edges;
 }
 
@@ -199,7 +219,8 @@ function ownerData(reference: OwnerReference, kind: string): JsonObject {
   return data;
 }
 
-type OwnerReference = JsonObject & { apiVersion: string; kind: string; name: string; uid: string };
+/** An owner reference with the four fields Kubernetes requires. */
+export type OwnerReference = JsonObject & { apiVersion: string; kind: string; name: string; uid: string };
 
 /** Checks the four fields Kubernetes requires of an owner reference. */
 function checkOwnerReference(value: unknown, field: string): OwnerReference {

@@ -1,6 +1,7 @@
 /**
  * Imports Kubernetes objects into a store. The whole dump is converted (and checked) first, so a
- * malformed object fails the import before anything is written. Objects are then applied in batches
+ * malformed object fails the import before anything is written (files are streamed: `stream.ts`
+ * checks every object in a first pass, converts and writes in a second). Objects are then applied in batches
  * (`src/ingest/`), each batch one atomic `store.transaction` of `apply` operations for its objects
  * followed by `addRelationship` operations for the relationships those objects declare. If a batch
  * fails, the batches before it stay committed and the error names the object at fault; re-running the
@@ -21,13 +22,31 @@ import {
 } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
 import { convertObjects, type SourcedObject } from './convert.ts';
-import { readDumpFile } from './read.ts';
+import { type DumpSource, dumpObjects } from './dump-stream.ts';
+import { importSourcedStream, type StreamImportOptions } from './stream.ts';
 
-/** Reads every file (a List, an object, or YAML documents) and imports all their objects together. */
-export async function importFiles(store: Store, paths: readonly string[], options: ImportOptions = {}) {
-  const objects: SourcedObject[] = [];
-  for (const path of paths) objects.push(...(await readDumpFile(path)));
-  return importSourced(store, objects, options);
+/**
+ * Reads every file (a List, an object, or YAML documents) and imports all their objects together,
+ * streamed (`stream.ts`): JSON files are read twice, item by item, and never held whole.
+ */
+export async function importFiles(
+  store: Store,
+  paths: readonly string[],
+  options: StreamImportOptions = {},
+): Promise<ImportSummary> {
+  return importDumps(store, paths, options);
+}
+
+/**
+ * Imports dumps — files, or objects already read — streamed, as {@link importFiles} does; owners are
+ * matched by uid across every dump and the store.
+ */
+export async function importDumps(
+  store: Store,
+  sources: readonly DumpSource[],
+  options: StreamImportOptions = {},
+): Promise<ImportSummary> {
+  return importSourcedStream(store, dumpObjects(sources), options);
 }
 
 /** Imports Kubernetes objects (parsed JSON). Owners are matched by uid across `objects` and the store. */

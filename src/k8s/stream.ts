@@ -9,8 +9,9 @@
  * 3. The second pass converts the objects batch by batch and writes them through the import pipeline
  *    (`src/ingest/pipeline.ts`), a few batches in flight.
  *
- * Unlike `importObjects`, an object's relationships are only derived in the second pass: a malformed
- * owner reference fails the import there, after the batches before it were committed, naming it.
+ * The first pass checks what deriving relationships could fail on too (owner references), so a
+ * malformed dump fails before anything is written, as with `importObjects`; the relationships
+ * themselves are derived in the second pass, against the index of the whole dump.
  */
 import {
   BatchPipeline,
@@ -24,8 +25,14 @@ import {
 } from '../ingest/index.ts';
 import type { ResourceRef, Store } from '../store/index.ts';
 import { convertObject, type SourcedObject, toResourceInput } from './convert.ts';
-import { DumpIndex } from './derive.ts';
+import { checkOwnerReferences, DumpIndex } from './derive.ts';
 import { checkObject } from './objects.ts';
+
+/** Options of a streamed import: those of every import, and progress of the first pass. */
+export interface StreamImportOptions extends ImportOptions {
+  /** Called after each batch of the first pass (which checks every object), with the objects so far. */
+  readonly onScan?: (scan: { readonly objects: number }) => void;
+}
 
 /** What the first pass learned of a dump. */
 interface DumpScan {
@@ -44,8 +51,20 @@ export async function importObjectStream(
   objects: () => Iterable<unknown>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
+  return importSourcedStream(store, () => sourced(objects()), options);
+}
+
+/**
+ * Imports the objects `objects()` yields with their sources (as `dumpObjects` reads files), calling
+ * it twice (see the module notes), in batches of `batchSize` with progress after each.
+ */
+export async function importSourcedStream(
+  store: Store,
+  objects: () => AsyncIterable<SourcedObject> | Iterable<SourcedObject>,
+  options: StreamImportOptions = {},
+): Promise<ImportSummary> {
   const { batchSize, clusterLabels } = checkImportOptions(options);
-  const scan = scanDump(store, objects(), batchSize);
+  const scan = await scanDump(store, objects(), batchSize, options.onScan);
   const summary = emptySummary([], [], store.revision);
   await deleteRefs(store, scan.replaced, batchSize, summary);
   const pipeline = new BatchPipeline(store, summary, {
@@ -55,7 +74,7 @@ export async function importObjectStream(
   });
   const found = { danglingOwners: summary.danglingOwnerReferences, warnings: summary.warnings };
   try {
-    for (const batch of batchesOf(sourced(objects()), batchSize)) {
+    for await (const batch of batchesOf(objects(), batchSize)) {
       const items: ImportItem[] = batch.map((object) => convertObject(object, scan.index, found));
       await pipeline.write(items);
     }
@@ -68,26 +87,31 @@ export async function importObjectStream(
 }
 
 /** The first pass: checks every object, indexes the dump and finds the objects to replace. */
-function scanDump(store: Store, objects: Iterable<unknown>, batchSize: number): DumpScan {
+async function scanDump(
+  store: Store,
+  objects: AsyncIterable<SourcedObject> | Iterable<SourcedObject>,
+  batchSize: number,
+  onScan: StreamImportOptions['onScan'],
+): Promise<DumpScan> {
   const replaced: ResourceRef[] = [];
+  const index = new DumpIndex([], (uid) => store.getByUid(uid)?.ref ?? null);
   let totalObjects = 0;
   const ignoredWarnings: string[] = [];
-  function* entries() {
-    for (const batch of batchesOf(sourced(objects), batchSize)) {
-      const converted = batch.map(({ object, source }) => {
-        const { ref, uid, labels } = toResourceInput(checkObject(object, source), source, ignoredWarnings);
-        ignoredWarnings.length = 0;
-        return { ref, uid, labels, source };
-      });
-      totalObjects += converted.length;
-      replaced.push(...replacedRefs(store, converted));
-      // Only pods' labels are looked up (by Service selectors); other objects need no labels.
-      for (const { ref, uid, labels } of converted) {
-        yield { ref, uid, labels: ref.kind === 'Pod' ? labels : {} };
-      }
-    }
+  for await (const batch of batchesOf(objects, batchSize)) {
+    const converted = batch.map(({ object, source }) => {
+      const checked = checkObject(object, source);
+      checkOwnerReferences(checked, source);
+      const { ref, uid, labels } = toResourceInput(checked, source, ignoredWarnings);
+      ignoredWarnings.length = 0;
+      return { ref, uid, labels, source };
+    });
+    totalObjects += converted.length;
+    replaced.push(...replacedRefs(store, converted));
+    // Only pods' labels are looked up (by Service selectors); other objects need no labels.
+    for (const { ref, uid, labels } of converted)
+      index.add({ ref, uid, labels: ref.kind === 'Pod' ? labels : {} });
+    onScan?.({ objects: totalObjects });
   }
-  const index = new DumpIndex(entries(), (uid) => store.getByUid(uid)?.ref ?? null);
   return { index, totalObjects, replaced };
 }
 
@@ -98,9 +122,9 @@ function* sourced(objects: Iterable<unknown>): Generator<SourcedObject> {
 }
 
 /** Consecutive slices of `size` items. */
-function* batchesOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+async function* batchesOf<T>(items: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
-  for (const item of items) {
+  for await (const item of items) {
     batch.push(item);
     if (batch.length === size) {
       yield batch;

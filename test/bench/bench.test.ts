@@ -36,6 +36,8 @@ const EXPECTED = [
   ...['get', 'list', 'relationships-subject', 'relationships-object', 'traverse'].map((id) => `scale-${id}`),
   ...['http-get-10', 'http-get-10-p99', 'http-list'].map((id) => `scale-${id}`),
   'scale-rss',
+  'scale-export-rss',
+  'scale-reimport-rss',
 ];
 
 describe('npm run bench -- --smoke', () => {

@@ -41,6 +41,43 @@ describe('resource-store import of Kubernetes dumps', () => {
     assert.equal(summary.changedRelationships, 0);
   });
 
+  it('should write plain progress lines when standard error is not a terminal, none for a short import', async () => {
+    const fresh = join(dir, 'progress');
+    const quiet = await cli('import', dump, '--data', fresh);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '', 'a short import writes no progress by default');
+    const result = await cli(
+      'import',
+      dump,
+      '--data',
+      join(dir, 'progress-lines'),
+      '--batch-size',
+      '20',
+      '--progress-interval',
+      '0',
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const total = JSON.parse((await cli('import', dump, '--data', fresh, '--json')).stdout).objects as number;
+    const lines = result.stderr.trimEnd().split('\n');
+    const checked = lines.filter((line) => line.startsWith('checked '));
+    const written = lines.filter((line) => line.startsWith('imported ') && line.includes('%'));
+    assert.equal(checked.length, Math.ceil(total / 20), 'a line per batch of the first pass');
+    assert.equal(checked.at(-1), `checked ${total} objects`);
+    assert.equal(written.length, Math.ceil(total / 20), 'a line per batch written');
+    for (const line of written) {
+      assert.match(
+        line,
+        /^imported \d+\/\d+ objects \(\d+%\), \d+ relationships, [\d.]+k? objects\/s, ETA \d+s$/,
+      );
+    }
+    assert.match(written.at(-1)!, new RegExp(`^imported ${total}/${total} objects \\(100%\\)`));
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(`^imported ${total} objects and \\d+ relationships in \\d+s \\([\\d.]+k? objects/s\\)$`),
+    );
+    assert.equal(lines.length, checked.length + written.length + 1);
+  });
+
   it('should read the store directory from RESOURCE_STORE_DATA', async () => {
     const result = await cliWithEnv(
       { RESOURCE_STORE_DATA: data },
