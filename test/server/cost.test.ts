@@ -188,6 +188,7 @@ describe('the cost limit', () => {
             assert.equal(error?.extensions?.max, 1000, what);
             assert.match(error?.message ?? '', /^first: must be an integer from 0 to 1000, given -?\d+$/);
             if (transport !== 'websocket') assert.equal(status, 400, what);
+            else assert.equal(error?.extensions?.http, undefined, `${what}: no HTTP status on a socket`);
           }
         }
       }
