@@ -12,8 +12,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { QUERY_TOO_COMPLEX, useQueryCost } from './use-query-cost.ts';
-import { useValidationCache } from './use-validation-cache.ts';
+import { QUERY_TOO_COMPLEX, useQueryCost, useValidationCache } from './use-query-cost.ts';
 
 export { QUERY_TOO_COMPLEX } from './use-query-cost.ts';
 

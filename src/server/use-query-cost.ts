@@ -6,8 +6,12 @@
  * operation that runs gets `extensions.cost` (`requested`, `limit`) on its answer, on every event of
  * a subscription.
  *
- * The check depends on the variables, so it must run after any cache of validation results stores
- * its result (`use-validation-cache.ts`) and on every request.
+ * The check depends on the variables, so it runs on every request, after any cache of validation
+ * results has stored its result. yoga's own cache stores whatever the validation hooks leave, and
+ * its hook runs after every plugin given to yoga: it would keep the cost limit's errors for the next
+ * request of the same document. So yoga's is off (`yoga.ts`) and {@link useValidationCache}, which
+ * must come before {@link useQueryCost} among the plugins, keeps what the document's own validation
+ * found (the spec's rules and the query limits'); the cost limit adds its errors afterwards.
  */
 import {
   type DocumentNode,
@@ -158,6 +162,32 @@ export function useQueryCost(limit: number): Plugin {
     onSubscribe({ args }) {
       const onSubscribeResult = addCost(args.contextValue);
       return onSubscribeResult ? { onSubscribeResult } : undefined;
+    },
+  };
+}
+
+/**
+ * A cache of validation results by schema and document. Documents are the same objects for the same
+ * text (yoga's parse cache), so a WeakMap holds them for as long as that cache does.
+ */
+export function useValidationCache(): Plugin {
+  const bySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>();
+  return {
+    onValidate({ params: { schema, documentAST }, setResult }) {
+      let byDocument = bySchema.get(schema);
+      if (!byDocument) {
+        byDocument = new WeakMap();
+        bySchema.set(schema, byDocument);
+      }
+      const cached = byDocument.get(documentAST);
+      if (cached) {
+        setResult([...cached]);
+        return;
+      }
+      const documents = byDocument;
+      return ({ result }) => {
+        documents.set(documentAST, [...result]);
+      };
     },
   };
 }

@@ -195,6 +195,26 @@ describe('the cost limit', () => {
     }
   });
 
+  it('should judge the same document anew with each request’s variables', async () => {
+    const query = 'query Q($n: Int) { resources(first: $n) { edges { cursor } } }';
+    for (const transport of TRANSPORTS) {
+      for (const [n, code] of [
+        [10, undefined],
+        [5000, 'BAD_USER_INPUT'],
+        [10, undefined],
+        [1.5, 'BAD_USER_INPUT'],
+        [3, undefined],
+      ] as const) {
+        const { body } = await answer(transport, query, { n });
+        assert.equal(body.errors?.[0]?.extensions?.code, code, `${transport}, n = ${n}`);
+        if (code === undefined)
+          assert.deepEqual((body as { extensions?: unknown }).extensions, {
+            cost: { requested: 1 + n, limit: DEFAULT_LIMITS.maxCost },
+          });
+      }
+    }
+  });
+
   it('should answer a variable that cannot be coerced with BAD_USER_INPUT on every transport', async () => {
     for (const transport of TRANSPORTS) {
       for (const n of [1.5, 'ten', 2 ** 40]) {

@@ -45,16 +45,16 @@ const json: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Values of an input type: of its own shape (required input fields present), mostly. */
-function valueOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
-  if (isNonNullType(type)) return valueOf(type.ofType, depth);
-  if (isListType(type)) return fc.array(valueOf(type.ofType, depth + 1), { maxLength: depth > 1 ? 1 : 3 });
+function inputValue(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+  if (isNonNullType(type)) return inputValue(type.ofType, depth);
+  if (isListType(type)) return fc.array(inputValue(type.ofType, depth + 1), { maxLength: depth > 1 ? 1 : 3 });
   if (isEnumType(type)) return fc.constantFrom(...type.getValues().map((value) => value.value as string));
   if (isInputObjectType(type)) {
     if (depth > 3) return fc.constant(null);
     if (type.name === 'ResourceRefInput') return fc.oneof(fc.constant(REF), refWith(depth));
     const fields = Object.values(type.getFields());
     const required = fields.filter((field) => isNonNullType(field.type) && field.defaultValue === undefined);
-    const record = Object.fromEntries(fields.map((field) => [field.name, valueOf(field.type, depth + 1)]));
+    const record = Object.fromEntries(fields.map((field) => [field.name, inputValue(field.type, depth + 1)]));
     const requiredKeys = required.map((field) => field.name);
     return fc.record(record, { requiredKeys }) as fc.Arbitrary<unknown>;
   }
@@ -78,7 +78,7 @@ function refWith(depth: number): fc.Arbitrary<unknown> {
   return fc
     .tuple(
       fc.constantFrom('group', 'version', 'kind', 'namespace', 'name'),
-      valueOf(schema.getType('String') as GraphQLInputType, depth),
+      inputValue(schema.getType('String') as GraphQLInputType, depth),
     )
     .map(([part, value]) => ({ ...REF, [part]: value }));
 }
@@ -143,7 +143,7 @@ function safeAst(value: unknown, type: GraphQLInputType): string | null {
 /** Argument values of a target: every required argument, any optional one. */
 function argumentsOf(target: Target): fc.Arbitrary<Record<string, unknown>> {
   const args = target.field.args;
-  const record = Object.fromEntries(args.map((arg) => [arg.name, valueOf(arg.type)]));
+  const record = Object.fromEntries(args.map((arg) => [arg.name, inputValue(arg.type)]));
   const requiredKeys = args.filter((arg) => isNonNullType(arg.type)).map((arg) => arg.name);
   return fc.record(record, { requiredKeys }) as fc.Arbitrary<Record<string, unknown>>;
 }
