@@ -4,6 +4,7 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { JsonObject, JsonValue } from '../store/index.ts';
+import { costExtensions } from './connections.ts';
 import type { SchemaContext } from './context.ts';
 import type { RawJson } from './raw-json.ts';
 
@@ -34,6 +35,8 @@ export const builder = new SchemaBuilder<BuilderTypes>({
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // `nodes(ids)` returns as many objects as it is given ids.
+    nodesQueryOptions: { extensions: costExtensions({ listSize: 'ids' }) },
   },
 });
 

@@ -1,7 +1,37 @@
 /**
- * Relay connections built from store pages and from in-memory lists of edges.
+ * Relay connections built from store pages and from in-memory lists of edges, their page sizes, and
+ * the `extensions.cost` by which the server's cost analysis counts a field's objects.
  */
+import { type ASTNode, GraphQLError } from 'graphql';
 import { badInput, type Page } from '../store/index.ts';
+
+/** The page size of every connection when a client gives no `first`. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** The largest `first` of any connection; above is BAD_USER_INPUT. */
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * How the server's cost analysis counts the objects of a field (read from its `extensions.cost`):
+ * a connection's edges are its page size; a list is as long as an estimate, or as an argument.
+ */
+export interface FieldCost {
+  /** A connection: its edges number `first`, this many when `first` is absent. */
+  readonly pageSize?: number;
+  /** A list: an estimate of its length, or the argument giving it (a list's length, or a number). */
+  readonly listSize?: number | string;
+}
+
+/** A field's `extensions` carrying its {@link FieldCost}. */
+export function costExtensions(cost: FieldCost): { cost: FieldCost } {
+  return { cost };
+}
+
+/** The `extensions` of every connection field: `first` edges, {@link DEFAULT_PAGE_SIZE} by default. */
+export const CONNECTION_COST = costExtensions({ pageSize: DEFAULT_PAGE_SIZE });
+
+/** The description of every connection's `first` argument. */
+export const FIRST_DESCRIPTION = `At most ${MAX_PAGE_SIZE} items (default ${DEFAULT_PAGE_SIZE}); above is BAD_USER_INPUT.`;
 
 /** A connection result: Relay edges and page info, plus the revision read at and a lazy total. */
 export interface ConnectionResult<T> {
@@ -22,11 +52,22 @@ export interface PageArgs {
   readonly after?: string | null | undefined;
 }
 
-/** Checks `first` and returns it as a store page limit. */
-export function pageLimit(first: number | null | undefined): number | undefined {
-  if (first == null) return undefined;
-  if (first < 0) throw badInput('first', 'must not be negative');
+/**
+ * The page size `first` asks for: {@link DEFAULT_PAGE_SIZE} when absent; BAD_USER_INPUT, with the
+ * maximum, when it is negative or over {@link MAX_PAGE_SIZE}.
+ */
+export function pageLimit(first: number | null | undefined): number {
+  if (first == null) return DEFAULT_PAGE_SIZE;
+  if (!Number.isSafeInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw pageSizeError(first);
   return first;
+}
+
+/** The error of a `first` out of range, located at `node` when given. */
+export function pageSizeError(first: unknown, node?: ASTNode): GraphQLError {
+  return new GraphQLError(`first: must be an integer from 0 to ${MAX_PAGE_SIZE}, given ${String(first)}`, {
+    ...(node ? { nodes: node } : {}),
+    extensions: { code: 'BAD_USER_INPUT', field: 'first', max: MAX_PAGE_SIZE },
+  });
 }
 
 function memo<T>(compute: () => T): () => T {

@@ -15,6 +15,12 @@ import './transaction.ts';
 import './resource-events.ts';
 import './relationship-events.ts';
 
+export {
+  DEFAULT_PAGE_SIZE,
+  type FieldCost,
+  MAX_PAGE_SIZE,
+  pageSizeError,
+} from './connections.ts';
 export type { SchemaContext } from './context.ts';
 export { maskError, toGraphQLError } from './errors.ts';
 export { RawJson, stringifyResult } from './raw-json.ts';

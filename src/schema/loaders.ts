@@ -56,13 +56,15 @@ function loadEdges(store: Store, queries: readonly EdgeQuery[], limit: number | 
 export function createLoaders(store: Store): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
-    resource: new DataLoader((refs) => Promise.resolve(exposedAll(store.getMany(refs, { data: false }))), {
+    // Async batch functions: a store error rejects the batch's loads as it is (DataLoader turns a
+    // synchronous throw into a TypeError of its own, which would be masked as unexpected).
+    resource: new DataLoader(async (refs) => exposedAll(store.getMany(refs, { data: false })), {
       cacheKeyFn: refString,
     }),
     edges(limit) {
       let loader = edgeLoaders.get(limit);
       if (!loader) {
-        loader = new DataLoader((queries) => Promise.resolve(loadEdges(store, queries, limit)), {
+        loader = new DataLoader(async (queries) => loadEdges(store, queries, limit), {
           cacheKeyFn: edgeKey,
         });
         edgeLoaders.set(limit, loader);

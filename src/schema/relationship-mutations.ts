@@ -3,6 +3,7 @@
  * duplicates.
  */
 import { builder } from './builder.ts';
+import { costExtensions } from './connections.ts';
 import { RelationshipInputType, toRelationshipInput } from './inputs.ts';
 import { RelationshipType } from './relationship.ts';
 
@@ -10,6 +11,7 @@ builder.mutationFields((t) => ({
   addRelationships: t.field({
     type: [RelationshipType],
     description: 'Adds triplets in one commit. Their ends need not be stored yet.',
+    extensions: costExtensions({ listSize: 'relationships' }),
     args: { relationships: t.arg({ type: [RelationshipInputType], required: true }) },
     resolve: async (_root, args, context) =>
       (await context.store.addRelationships(args.relationships.map(toRelationshipInput))).relationships,

@@ -5,9 +5,11 @@
 import type { Relationship, RelationshipPattern, Store } from '../store/index.ts';
 import { builder } from './builder.ts';
 import {
+  CONNECTION_COST,
   type ConnectionResult,
   connectionFromList,
   connectionFromPage,
+  FIRST_DESCRIPTION,
   offsetAfter,
   pageLimit,
 } from './connections.ts';
@@ -15,9 +17,6 @@ import { ResourceRefInputType } from './inputs.ts';
 import { loadersOf } from './loaders.ts';
 import { PredicateType } from './predicate.ts';
 import { ResourceRefType, ResourceType } from './resource.ts';
-
-/** Page size when a client gives no `first`. */
-const DEFAULT_EDGES = 100;
 
 /** `enum Direction`: which edges of a resource to follow. */
 export const DirectionType = builder.enumType('Direction', {
@@ -75,15 +74,16 @@ builder.objectField(ResourceType, 'relationships', (t) =>
   t.field({
     type: RelationshipConnectionType,
     description: 'Edges of this resource. Cursors are positions in the list of its matching edges.',
+    extensions: CONNECTION_COST,
     args: {
       direction: t.arg({ type: DirectionType, defaultValue: 'OUTGOING' }),
       predicate: t.arg.string({ description: 'Only edges of this predicate type.' }),
-      first: t.arg.int(),
+      first: t.arg.int({ description: FIRST_DESCRIPTION }),
       after: t.arg.string(),
     },
     resolve: async (resource, args, context, info): Promise<ConnectionResult<Relationship>> => {
       const start = offsetAfter(args.after);
-      const limit = pageLimit(args.first) ?? DEFAULT_EDGES;
+      const limit = pageLimit(args.first);
       const query = {
         ref: resource.ref,
         direction: args.direction ?? 'OUTGOING',
@@ -91,7 +91,10 @@ builder.objectField(ResourceType, 'relationships', (t) =>
       };
       const loaders = loadersOf(context, info);
       const revision = context.store.revision;
-      const edges = await loaders.edges(start + limit + 1).load(query);
+      // One more than the page tells whether another follows; never more than the store reads at once.
+      const edges = await loaders
+        .edges(Math.min(start + limit + 1, context.store.limits.maxPageSize))
+        .load(query);
       const count = async () =>
         edges.length <= start + limit ? edges.length : (await loaders.edges(undefined).load(query)).length;
       return connectionFromList(edges, start, limit, revision, count);
@@ -115,11 +118,12 @@ builder.queryField('relationships', (t) =>
   t.field({
     type: RelationshipConnectionType,
     description: 'Triplets matching a pattern: each given term narrows the match; none gives every triplet.',
+    extensions: CONNECTION_COST,
     args: {
       subject: t.arg({ type: ResourceRefInputType }),
       object: t.arg({ type: ResourceRefInputType }),
       predicate: t.arg.string(),
-      first: t.arg.int(),
+      first: t.arg.int({ description: FIRST_DESCRIPTION }),
       after: t.arg.string(),
     },
     resolve: (_root, args, context) => {

@@ -3,7 +3,14 @@
  */
 import type { JsonValue, MetadataOnly, TypeCount } from '../store/index.ts';
 import { builder } from './builder.ts';
-import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import {
+  CONNECTION_COST,
+  type ConnectionResult,
+  connectionFromPage,
+  costExtensions,
+  FIRST_DESCRIPTION,
+  pageLimit,
+} from './connections.ts';
 import { exposed, exposedAll, type RefShape, type SchemaResource } from './exposed.ts';
 import { ResourceRefInputType, TypeFilterType } from './inputs.ts';
 import { loadersOf } from './loaders.ts';
@@ -97,6 +104,9 @@ export const ResourceConnectionType = builder.connectionObject(
   { name: 'ResourceEdge' },
 );
 
+/** How many stored types the cost analysis counts `types` as returning. */
+const TYPES_ESTIMATE = 50;
+
 /** `type TypeCount`: one stored group/version/kind and how many resources it has. */
 const TypeCountType = builder.objectRef<TypeCount>('TypeCount').implement({
   fields: (t) => ({
@@ -123,11 +133,12 @@ builder.queryFields((t) => ({
   resources: t.field({
     type: ResourceConnectionType,
     description: 'Resources in ref order, filtered by type, namespace and a Kubernetes label selector.',
+    extensions: CONNECTION_COST,
     args: {
       type: t.arg({ type: TypeFilterType }),
       namespace: t.arg.string(),
       labelSelector: t.arg.string(),
-      first: t.arg.int(),
+      first: t.arg.int({ description: FIRST_DESCRIPTION }),
       after: t.arg.string(),
     },
     resolve: (_root, args, context): ConnectionResult<SchemaResource> => {
@@ -146,6 +157,7 @@ builder.queryFields((t) => ({
   types: t.field({
     type: [TypeCountType],
     description: 'Every stored group/version/kind with its number of resources.',
+    extensions: costExtensions({ listSize: TYPES_ESTIMATE }),
     resolve: (_root, _args, context) => context.store.types(),
   }),
   revision: t.field({

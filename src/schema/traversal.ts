@@ -19,7 +19,14 @@ import {
   type TraverseOptions,
 } from '../store/index.ts';
 import { builder } from './builder.ts';
-import { type ConnectionResult, connectionFromPage, pageLimit } from './connections.ts';
+import {
+  CONNECTION_COST,
+  type ConnectionResult,
+  connectionFromPage,
+  costExtensions,
+  FIRST_DESCRIPTION,
+  pageLimit,
+} from './connections.ts';
 import type { SchemaResource } from './exposed.ts';
 import { ResourceRefInputType } from './inputs.ts';
 import { type Loaders, loadersOf } from './loaders.ts';
@@ -122,6 +129,7 @@ builder.objectFields(ResourceType, (t) => {
       defaultValue: DEFAULT_MAX_DEPTH,
       description: "At most this many hops; above the server's limit is BAD_USER_INPUT.",
     });
+  const firstArg = () => t.arg.int({ description: FIRST_DESCRIPTION });
   const kindsArg = () =>
     t.arg.stringList({ description: 'Only report resources of these kinds; the walk passes through all.' });
 
@@ -130,7 +138,8 @@ builder.objectFields(ResourceType, (t) => {
     t.field({
       type: TraversalConnectionType,
       description,
-      args: { kinds: kindsArg(), maxDepth: maxDepthArg(), first: t.arg.int(), after: t.arg.string() },
+      extensions: CONNECTION_COST,
+      args: { kinds: kindsArg(), maxDepth: maxDepthArg(), first: firstArg(), after: t.arg.string() },
       resolve: (resource, args, context) =>
         traversalPage(context.store, resource.ref, {
           ...args,
@@ -146,12 +155,13 @@ builder.objectFields(ResourceType, (t) => {
         'Every resource reachable from this one, each once with its depth and the edge that first ' +
         'reached it, breadth-first in a stable order. Cycle-safe. A walk that reaches more resources ' +
         "than the server's limit fails with LIMIT_EXCEEDED; page with `first` and `after`.",
+      extensions: CONNECTION_COST,
       args: {
         direction: t.arg({ type: DirectionType, defaultValue: 'OUTGOING' }),
         predicates: t.arg.stringList({ description: 'Predicate types to follow (default: every type).' }),
         kinds: kindsArg(),
         maxDepth: maxDepthArg(),
-        first: t.arg.int(),
+        first: firstArg(),
         after: t.arg.string(),
       },
       resolve: (resource, args, context) => traversalPage(context.store, resource.ref, args),
@@ -170,6 +180,8 @@ builder.objectFields(ResourceType, (t) => {
       description:
         'A shortest path of relationships from this resource to `to`: [] when `to` is this resource, ' +
         'null when it cannot be reached within `maxDepth` hops.',
+      // At most `maxDepth` relationships long.
+      extensions: costExtensions({ listSize: 'maxDepth' }),
       args: {
         to: t.arg({ type: ResourceRefInputType, required: true }),
         predicates: t.arg.stringList({ description: 'Predicate types to follow (default: every type).' }),
@@ -186,6 +198,11 @@ builder.objectFields(ResourceType, (t) => {
   };
 });
 
+/** How many owners the cost analysis counts a resource as having (most have one: a controller). */
+const OWNERS_ESTIMATE = 2;
+/** How many dependents it counts (a ReplicaSet owns its replicas' pods). */
+const DEPENDENTS_ESTIMATE = 20;
+
 /** One hop over OwnerReference edges, batched through the execution's loaders. */
 builder.objectFields(ResourceType, (t) => ({
   owners: t.field({
@@ -193,6 +210,7 @@ builder.objectFields(ResourceType, (t) => ({
     description:
       'Stored resources that own this one (subjects of its incoming OwnerReference edges). Owners ' +
       'that are not stored are left out; `relationships(direction: INCOMING)` shows their refs.',
+    extensions: costExtensions({ listSize: OWNERS_ESTIMATE }),
     resolve: (resource, _args, context, info) =>
       ownershipNeighbours(loadersOf(context, info), resource.ref, 'INCOMING'),
   }),
@@ -201,6 +219,7 @@ builder.objectFields(ResourceType, (t) => ({
     description:
       'Stored resources this one owns (objects of its outgoing OwnerReference edges). Dependents ' +
       'that are not stored are left out.',
+    extensions: costExtensions({ listSize: DEPENDENTS_ESTIMATE }),
     resolve: (resource, _args, context, info) =>
       ownershipNeighbours(loadersOf(context, info), resource.ref, 'OUTGOING'),
   }),

@@ -3,16 +3,18 @@
  * parsed, and a reader of `node:http` bodies for the lean path. A body that declares a larger
  * `content-length` is refused without reading a byte of it; a body of unknown length (chunked) is
  * read up to the limit and refused as soon as it passes it. Either way the answer is 413 with a
- * GraphQL-shaped error, and the connection is closed rather than drained.
+ * GraphQL-shaped error, sent whole at once; the rest of the body is then read and dropped, within
+ * bounds (`body-drain.ts`), before the connection is closed, so that clients still sending see it.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { errorReply, type HttpReply, toFetchResponse } from './http-reply.ts';
+import { drainFetchBody } from './body-drain.ts';
+import { errorReply, type HttpReply } from './http-reply.ts';
 
 /** The `extensions.code` of a request whose body is over the limit. */
 export const PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE';
 
-/** The 413 answer; it closes the connection, so that the rest of the body is never read. */
+/** The 413 answer; it closes the connection once the rest of the body is drained. */
 export function tooLargeReply(maxBytes: number): HttpReply {
   const message = `The request body is larger than the limit of ${maxBytes} bytes.`;
   return errorReply(413, [{ message, extensions: { code: PAYLOAD_TOO_LARGE, maxBodyBytes: maxBytes } }], {
@@ -106,6 +108,28 @@ export function readNodeBody(
   });
 }
 
+/** yoga's fetch classes. */
+type FetchAPI = { Response: typeof Response; ReadableStream: typeof ReadableStream };
+
+/**
+ * The 413 answer as a fetch response whose body, written whole at once, ends only once the rest of
+ * the request's body is drained: yoga's server ends the node response (and closes the connection)
+ * when the body ends.
+ */
+function tooLargeResponse(fetchAPI: FetchAPI, request: Request, maxBytes: number): Response {
+  const reply = tooLargeReply(maxBytes);
+  const bytes = Buffer.from(reply.body);
+  const drained = drainFetchBody(request);
+  const body = new fetchAPI.ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      void drained.finally(() => controller.close());
+    },
+  });
+  const headers = { ...reply.headers, 'content-length': String(bytes.length) };
+  return new fetchAPI.Response(body, { status: reply.status, headers });
+}
+
 /** Answers 413 to a request whose body is longer than `maxBytes`. */
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
@@ -113,14 +137,13 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        if (declaredTooLarge(declared, maxBytes))
-          endResponse(toFetchResponse(fetchAPI.Response, tooLargeReply(maxBytes)));
+        if (declaredTooLarge(declared, maxBytes)) endResponse(tooLargeResponse(fetchAPI, request, maxBytes));
         return;
       }
       const { body } = request;
       if (body === null) return;
       return readStreamUpTo(body, maxBytes).then((bytes) => {
-        if (bytes === null) endResponse(toFetchResponse(fetchAPI.Response, tooLargeReply(maxBytes)));
+        if (bytes === null) endResponse(tooLargeResponse(fetchAPI, request, maxBytes));
         else {
           const { method, headers, signal } = request;
           setRequest(new fetchAPI.Request(request.url, { method, headers, signal, body: bytes }));

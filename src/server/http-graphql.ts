@@ -23,6 +23,7 @@ import type { ExecutionResult } from 'graphql';
 import { type CORSOptions, type Plugin, processRegularResult } from 'graphql-yoga';
 import type { Principal } from '../auth/index.ts';
 import { type Authenticator, authenticateHttp } from './auth.ts';
+import { drainNodeBody } from './body-drain.ts';
 import { declaredTooLarge, readNodeBody, tooLargeReply } from './body-limit.ts';
 import { LEFT_TO_YOGA, runOperation } from './http-execute.ts';
 import { isJsonContentType, type JsonMediaType, jsonMediaType } from './http-negotiation.ts';
@@ -143,11 +144,9 @@ class LeanPath {
     const { maxBodyBytes, requestLog: log } = this.#options;
     const principal = await this.#authenticate(head);
     if (principal !== undefined && 'status' in principal) return this.#send(at, principal);
-    if (declaredTooLarge(head.headers.get('content-length'), maxBodyBytes)) {
-      return this.#send(at, tooLargeReply(maxBodyBytes));
-    }
+    if (declaredTooLarge(head.headers.get('content-length'), maxBodyBytes)) return this.#refuseTooLarge(at);
     const body = await readNodeBody(request, maxBodyBytes);
-    if (body === null) return this.#send(at, tooLargeReply(maxBodyBytes));
+    if (body === null) return this.#refuseTooLarge(at);
     const params = paramsOf(body);
     if (params === null) return serveWithYoga(this.#yoga, request, response, body);
     if (exchange !== null) log?.named(exchange, params.operationName);
@@ -172,13 +171,21 @@ class LeanPath {
     return 'principal' in authentication ? authentication.principal : authentication.refusal;
   }
 
-  /** Sends a reply with the headers yoga adds to every answer: CORS, and the request id. */
-  #send({ response, head, exchange }: Exchange, reply: HttpReply): void {
+  /** Answers 413, then drains the rest of the body before the connection closes (body-drain.ts). */
+  #refuseTooLarge(at: Exchange): void {
+    this.#send(at, tooLargeReply(this.#options.maxBodyBytes), drainNodeBody(at.request));
+  }
+
+  /**
+   * Sends a reply with the headers yoga adds to every answer: CORS, and the request id; with `until`,
+   * the response ends once it settles.
+   */
+  #send({ response, head, exchange }: Exchange, reply: HttpReply, until: Promise<void> | null = null): void {
     const extra: Record<string, string> = {
       ...getCORSHeadersByRequestAndOptions(head as unknown as Request, this.#cors),
     };
     if (exchange !== null) extra[REQUEST_ID_HEADER] = exchange.id;
-    sendReply(response, reply, extra);
+    sendReply(response, reply, extra, until);
     if (exchange !== null) this.#options.requestLog?.end(exchange, 'lean', 'POST', reply.status);
   }
 

@@ -39,16 +39,26 @@ export function toFetchResponse(ResponseClass: typeof Response, reply: HttpReply
   return new ResponseClass(reply.body, { status: reply.status, headers: { ...reply.headers } });
 }
 
-/** Sends the reply on a node response, with its length and any `extra` headers (CORS, request id). */
+/**
+ * Sends the reply on a node response, with its length and any `extra` headers (CORS, request id).
+ * With `until`, the whole reply is written at once but the response ends (and a `connection: close`
+ * closes) only once `until` settles: while the rest of a refused body is drained.
+ */
 export function sendReply(
   response: ServerResponse,
   reply: HttpReply,
   extra: Readonly<Record<string, string>> | null = null,
+  until: Promise<void> | null = null,
 ): void {
   // Encoded once: measuring the string's UTF-8 length and then writing it would walk it twice.
   const body = Buffer.from(reply.body);
   const headers: Record<string, string | number> = { ...reply.headers, ...extra };
   headers['content-length'] = body.length;
   response.writeHead(reply.status, headers);
-  response.end(body);
+  if (until === null) {
+    response.end(body);
+    return;
+  }
+  response.write(body);
+  void until.finally(() => response.end());
 }

@@ -1,20 +1,20 @@
 /**
- * Limits on what one request may ask for. The query limits are envelop plugins (graphql-armor) in
- * yoga's pipeline, which the websocket shares, so they apply to HTTP and websocket operations alike
- * and reject an operation while it is parsed or validated, before any resolver runs. The byte limits
- * bound an HTTP body and a websocket message before either is read whole.
+ * Limits on what one request may ask for. The query limits are envelop plugins in yoga's pipeline,
+ * which the lean path and the websocket share, so they apply to every operation alike and reject it
+ * while it is parsed or validated, before any resolver runs: graphql-armor's on the document, the
+ * cost limit (`use-query-cost.ts`) on the document with its variables. The byte limits bound an
+ * HTTP body and a websocket message before either is read whole.
  */
 import { characterLimitPlugin } from '@escape.tech/graphql-armor-character-limit';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { QUERY_TOO_COMPLEX, useQueryCost, useValidationCache } from './use-query-cost.ts';
 
-/** The `extensions.code` of an operation rejected by a query limit. */
-export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
+export { QUERY_TOO_COMPLEX } from './use-query-cost.ts';
 
 /** Every limit; see {@link DEFAULT_LIMITS} for what each bounds and its default. */
 export interface Limits {
@@ -26,7 +26,10 @@ export interface Limits {
   readonly maxDirectives: number;
   /** Lexical tokens in a document (comments excluded). */
   readonly maxTokens: number;
-  /** graphql-armor's cost: each field level multiplies its fields' cost by 1.5, a literal `first` by itself. */
+  /**
+   * The estimated number of objects an answer holds (`query-cost.ts`): a connection counts `first`
+   * (literal or variable, 100 when absent) times what each edge selects, a list its estimated length.
+   */
   readonly maxCost: number;
   /** Characters in a document (the query text, not its variables). */
   readonly maxDocumentLength: number;
@@ -38,16 +41,18 @@ export interface Limits {
 
 /**
  * The defaults: room for every example operation (the deepest, a two-hop walk over `relationships`,
- * is 10 levels; the costliest 346) and for GraphiQL's introspection query, which depth and cost
- * ignore. Resource walks of any depth go through `traverse`, `descendants` and `ancestors`, which
- * take `maxDepth` as an argument and stay a few levels deep in the document.
+ * is 10 levels) and for GraphiQL's introspection query, which depth and cost ignore. The cost admits
+ * 1,000 resources with their labels and annotations (2,001), the first 1,000 descendants of one
+ * (about 4,000) and 100 resources with their first 100 descendants each (about 40,000), and refuses
+ * 1,000 × 1,000 of anything. Resource walks of any depth go through `traverse`, `descendants` and
+ * `ancestors`, which take `maxDepth` as an argument and stay a few levels deep in the document.
  */
 export const DEFAULT_LIMITS: Limits = {
   maxDepth: 12,
   maxAliases: 15,
   maxDirectives: 50,
   maxTokens: 1000,
-  maxCost: 5000,
+  maxCost: 100_000,
   maxDocumentLength: 32_768,
   maxBodyBytes: 4 * 1024 * 1024,
   maxMessageBytes: 4 * 1024 * 1024,
@@ -76,7 +81,8 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
  */
 function limitError(limit: keyof Limits, max: number, error: GraphQLError): GraphQLError {
   const message = error.message.replace(/^Syntax Error: /, '');
-  const found = /found ([\d.]+)/.exec(message)?.[1];
+  // "found 7502.5." ends a sentence: the number alone, or Number() gives NaN (null in JSON).
+  const found = /found (\d+(?:\.\d+)?)/.exec(message)?.[1];
   return new GraphQLError(message, {
     extensions: { code: QUERY_TOO_COMPLEX, limit, max, ...(found ? { found: Number(found) } : {}) },
   });
@@ -99,7 +105,10 @@ function rejectWith(limit: keyof Limits, max: number) {
   };
 }
 
-/** The query limits as yoga (envelop) plugins. */
+/**
+ * The query limits as yoga (envelop) plugins, with the validation cache that must come before the
+ * cost limit (yoga's own is off: `yoga.ts`).
+ */
 export function queryLimitPlugins(limits: Limits): Plugin[] {
   return [
     maxTokensPlugin({ n: limits.maxTokens, ...rejectWith('maxTokens', limits.maxTokens) }),
@@ -115,10 +124,8 @@ export function queryLimitPlugins(limits: Limits): Plugin[] {
     }),
     maxAliasesPlugin({ n: limits.maxAliases, ...rejectWith('maxAliases', limits.maxAliases) }),
     maxDirectivesPlugin({ n: limits.maxDirectives, ...rejectWith('maxDirectives', limits.maxDirectives) }),
-    costLimitPlugin({
-      maxCost: limits.maxCost,
-      flattenFragments: true,
-      ...rejectWith('maxCost', limits.maxCost),
-    }),
+    // The cache keeps what the document alone decides; the cost, which the variables change, after it.
+    useValidationCache(),
+    useQueryCost(limits.maxCost),
   ];
 }

@@ -82,6 +82,21 @@ export interface WebSocketEndpoint {
   stats(): SocketStats;
 }
 
+/**
+ * A validation error as a socket sends it: without `extensions.http`, the HTTP status yoga gives
+ * validation errors and strips from HTTP answers (a websocket has no status).
+ */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  if (error.extensions.http === undefined) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions,
+  });
+}
+
 /** A thrown error as a GraphQL error for one operation: its own if it is one, masked otherwise. */
 function operationError(error: unknown): GraphQLError {
   return error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.');
@@ -118,7 +133,7 @@ async function subscribeArgs(
     });
     const document = parse(payload.query);
     const errors = validate(schema, document);
-    if (errors.length > 0) return errors;
+    if (errors.length > 0) return errors.map(withoutHttp);
     const args: ExecutionArgs = {
       schema,
       document,

@@ -81,6 +81,8 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     cors: corsOptions(options.corsOrigins),
     // The body limit's plugin answers first; yoga's own limit is the same, so it never differs.
     maxRequestBodySize: options.limits.maxBodyBytes,
+    // Validation results are cached among the query limits, before the cost limit (limits.ts).
+    parserAndValidationCache: { validationCache: false },
     plugins: [
       ...(options.firstPlugins ?? []),
       ...(options.auth ? [useAuthentication(options.auth, options)] : []),

@@ -78,7 +78,7 @@ export function normalizeVersion(value: unknown, field = 'expectedVersion'): num
   return value;
 }
 
-/** Validates a map of annotations: string values, at most 256 KiB in all. */
+/** Validates a map of annotations: well-formed string keys and values, at most 256 KiB in all. */
 function normalizeAnnotations(value: unknown, field = 'annotations'): Record<string, string> {
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw badInput(field, 'must be an object of strings');
@@ -87,6 +87,8 @@ function normalizeAnnotations(value: unknown, field = 'annotations'): Record<str
   for (const [key, entry] of Object.entries(value)) {
     if (key.length === 0) throw badInput(field, 'keys must not be empty');
     if (typeof entry !== 'string') throw badInput(`${field}.${key}`, 'must be a string');
+    if (!key.isWellFormed() || !entry.isWellFormed())
+      throw badInput(`${field}.${key}`, 'must be well-formed Unicode');
     bytes += Buffer.byteLength(key) + Buffer.byteLength(entry);
     copy[key] = entry;
   }
@@ -153,7 +155,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Returns a deep copy of a JSON value, checking that it is one: finite numbers, strings, booleans,
+ * Returns a deep copy of a JSON value, checking that it is one: finite numbers, well-formed strings (keys too), booleans,
  * null, arrays and plain objects, at most 100 levels deep and 16 MiB.
  */
 export function copyJson(value: unknown, field: string): JsonValue {
@@ -189,6 +191,7 @@ class JsonCopier {
     this.#bytes += 8;
     switch (typeof value) {
       case 'string':
+        if (!value.isWellFormed()) throw this.#error('strings must be well-formed Unicode');
         this.#bytes += value.length;
         break;
       case 'boolean':
@@ -210,6 +213,7 @@ class JsonCopier {
       const entry = value[key];
       if (entry === undefined) continue;
       this.#bytes += key.length;
+      if (!key.isWellFormed()) throw this.#error(`key ${JSON.stringify(key)} must be well-formed Unicode`);
       const checked = this.#copyAt(key, entry, depth);
       if (copy) setMember(copy, key, checked);
     }

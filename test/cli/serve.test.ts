@@ -64,13 +64,17 @@ describe('resource-store serve', () => {
     const data = await mkdtemp(join(tmpdir(), 'resource-store-cli-'));
     try {
       const first = await serve(['--data', data, '--port', '0']);
-      assert.deepEqual(await post(first.url, ADD), { data: { addResource: { version: 1 } } });
+      const cost = { cost: { requested: 1, limit: DEFAULT_LIMITS.maxCost } };
+      assert.deepEqual(await post(first.url, ADD), {
+        data: { addResource: { version: 1 } },
+        extensions: cost,
+      });
       first.child.kill('SIGTERM');
       assert.equal(await first.exit, 0);
       assert.match(first.output(), /stopped/);
 
       const second = await serve(['--port', '0'], { RESOURCE_STORE_DATA: data });
-      assert.deepEqual(await post(second.url, GET), { data: { resource: { version: 1 } } });
+      assert.deepEqual(await post(second.url, GET), { data: { resource: { version: 1 } }, extensions: cost });
       second.child.kill('SIGINT');
       assert.equal(await second.exit, 0);
     } finally {

@@ -47,6 +47,8 @@ describe('batched store reads', () => {
       type: { kind: 'Pod' },
       first: PODS,
       direction: 'OUTGOING',
+      // A pod has one edge here; 10 a page keeps 1,000 pods' edges within the cost limit.
+      edges: 10,
     });
     assert.equal(resources.edges.length, PODS);
     for (const { node } of resources.edges) {

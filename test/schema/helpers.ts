@@ -8,7 +8,7 @@ import { type DocumentNode, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { type App, type AppConfig, createApp } from '../../src/server/index.ts';
+import { type App, type AppConfig, createApp, DEFAULT_LIMITS } from '../../src/server/index.ts';
 import { openStore, type ReadOptions, type Store, type StoreOptions } from '../../src/store/index.ts';
 
 /** A GraphQL error as it arrives over the wire. */
@@ -22,6 +22,11 @@ export interface WireError {
 export interface Response<T> {
   data?: T | null;
   errors?: WireError[];
+}
+
+/** The `extensions` of an answer whose operation cost `requested`, under the default cost limit. */
+export function costExtensions(requested: number) {
+  return { cost: { requested, limit: DEFAULT_LIMITS.maxCost } };
 }
 
 /** A running server and clients for it. */

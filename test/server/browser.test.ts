@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { CSRF_HEADER, INTROSPECTION_DISABLED } from '../../src/server/index.ts';
-import { type Response, startServer, subscribe, type TestServer } from '../schema/helpers.ts';
+import { costExtensions, type Response, startServer, subscribe, type TestServer } from '../schema/helpers.ts';
 
 const QUERY = `?query=${encodeURIComponent('{ revision }')}`;
 
@@ -128,7 +128,10 @@ describe('production switches', () => {
     const overSocket = subscribe(server.connect(), '{ __schema { queryType { name } } }');
     assert.equal(await overSocket.completed(), true);
     assert.equal(overSocket.failure?.[0]?.extensions?.code, INTROSPECTION_DISABLED);
-    assert.deepEqual(await server.request('{ __typename }'), { data: { __typename: 'Query' } });
+    assert.deepEqual(await server.request('{ __typename }'), {
+      data: { __typename: 'Query' },
+      extensions: costExtensions(0),
+    });
   });
 
   it('should not suggest field names when introspection is off', async () => {

@@ -53,7 +53,10 @@ describe('compiled queries', () => {
 
   it('should answer every query exactly as graphql-js does', async () => {
     for (const [query, variables] of QUERIES) {
-      const compiled = await server.request(query, variables);
+      const { extensions, ...compiled } = (await server.request(query, variables)) as Response<unknown> & {
+        extensions?: { cost?: { requested: number } };
+      };
+      assert.equal(typeof extensions?.cost?.requested, 'number', `${query}: its cost`);
       const reference = await graphql({
         schema,
         source: query,

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { createApp } from '../../src/server/index.ts';
 import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { openStore, StoreError } from '../../src/store/index.ts';
-import { podRef, startServer, subscribe } from '../schema/helpers.ts';
+import { costExtensions, podRef, startServer, subscribe } from '../schema/helpers.ts';
 
 describe('server', () => {
   it('should answer GET and POST on /graphql', async () => {
@@ -16,7 +16,10 @@ describe('server', () => {
       const headers = { accept: 'application/graphql-response+json', [CSRF_HEADER]: '1' };
       const get = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers });
       assert.equal(get.status, 200);
-      assert.deepEqual(await get.json(), { data: { revision: String(server.store.revision) } });
+      assert.deepEqual(await get.json(), {
+        data: { revision: String(server.store.revision) },
+        extensions: costExtensions(0),
+      });
 
       const mutationOverGet = await fetch(
         `${server.url}?query=${encodeURIComponent('mutation { deleteRelationships(relationships: []) }')}`,

@@ -14,6 +14,7 @@ import { CSRF_HEADER } from '../../src/server/yoga.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import {
   capturingLogger,
+  costExtensions,
   eventually,
   instrument,
   type LogLine,
@@ -288,7 +289,10 @@ describe('lean HTTP path: fallbacks to yoga', () => {
     const url = `${pair.lean.url}?query=${encodeURIComponent('{ revision }')}`;
     const answer = await answerOf(url, { headers: { [CSRF_HEADER]: '1' } });
     assert.equal(answer.status, 200);
-    assert.deepEqual(answer.body, { data: { revision: String(store.revision) } });
+    assert.deepEqual(answer.body, {
+      data: { revision: String(store.revision) },
+      extensions: costExtensions(0),
+    });
     await eventually(() => lastHandler() === 'yoga');
   });
 
@@ -437,7 +441,10 @@ describe('lean HTTP path: serialization and the body', () => {
       },
     });
     try {
-      assert.deepEqual(await server.request('{ revision }'), { data: { revision: '0' } });
+      assert.deepEqual(await server.request('{ revision }'), {
+        data: { revision: '0' },
+        extensions: costExtensions(0),
+      });
       const failed = await server.request('{ revisio }');
       assert.match(failed.errors?.[0]?.message ?? '', /Cannot query field/);
       assert.equal(seen.length, 2);
@@ -523,7 +530,10 @@ describe('lean HTTP path: shutdown', () => {
       release();
       const response = await inFlight;
       assert.equal(response.status, 200);
-      assert.deepEqual(await response.json(), { data: { addResource: { version: 1 } } });
+      assert.deepEqual(await response.json(), {
+        data: { addResource: { version: 1 } },
+        extensions: costExtensions(1),
+      });
       await stopped;
       await assert.rejects(fetch(server.url, post({ query: '{ revision }' })), 'nothing listens any more');
     } finally {

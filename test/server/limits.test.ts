@@ -52,7 +52,7 @@ const overLimit: [keyof Limits, string][] = [
     ),
   ],
   ['maxTokens', addPod('wordy', `version${' id'.repeat(200)}`)],
-  ['maxCost', addPod('costly', 'relationships(first: 100) { totalCount }')],
+  ['maxCost', addPod('costly', 'relationships(first: 1000) { edges { cursor } }')],
   ['maxDocumentLength', `# ${'x'.repeat(2000)}\n${addPod('long', 'version')}`],
 ];
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore, type Store } from '../../src/store/index.ts';
 import {
   capturingLogger,
+  costExtensions,
   eventually,
   instrument,
   podRef,
@@ -80,6 +81,7 @@ describe('metrics', () => {
 
     assert.deepEqual((await (await post(server, ADD, { input: { ref: podRef('c') } })).json()) as unknown, {
       data: { addResource: { version: 1 } },
+      extensions: costExtensions(1),
     });
     await store.addRelationships([
       { subject: podRef('c'), predicate: { type: 'DependsOn' }, object: podRef('a') },

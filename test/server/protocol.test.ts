@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { startServer, type TestServer } from '../schema/helpers.ts';
+import { costExtensions, startServer, type TestServer } from '../schema/helpers.ts';
 
 interface Closed {
   code: number;
@@ -168,7 +168,7 @@ describe('graphql-transport-ws protocol', () => {
     assert.deepEqual(await client.next(), {
       id: 'deep',
       type: 'next',
-      payload: { data: { revision: String(server.store.revision) } },
+      payload: { data: { revision: String(server.store.revision) }, extensions: costExtensions(0) },
     });
     assert.deepEqual(await client.next(), { id: 'deep', type: 'complete' });
     assert.equal(client.socket.readyState, WebSocket.OPEN);
