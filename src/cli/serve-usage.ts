@@ -13,7 +13,7 @@ const LIMIT_HELP: Record<keyof Limits, string> = {
   maxAliases: 'aliases in an operation',
   maxDirectives: 'directives in an operation',
   maxTokens: 'tokens in a query document',
-  maxCost: 'cost of an operation (graphql-armor)',
+  maxCost: 'estimated objects an answer may hold (connections count their page size)',
   maxDocumentLength: 'characters in a query document',
   maxBodyBytes: 'bytes in an HTTP request body (413 above)',
   maxMessageBytes: 'bytes in a websocket message (closed with 1009 above)',
