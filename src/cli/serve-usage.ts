@@ -40,6 +40,9 @@ export const SERVE_USAGE = `usage: resource-store serve [--data DIR | --in-memor
   --data DIR                 store directory, created if missing
                              (env ${DATA_VARIABLE}; default ${DEFAULTS.dataDirectory})
   --in-memory                a temporary store, removed on exit (env RESOURCE_STORE_IN_MEMORY=true)
+  --demo                     when the store directory does not exist yet, create it holding a
+                             demo cluster (npm start does); an existing store is never touched
+  --no-demo                  cancel --demo: start with an empty store
   --port PORT                TCP port, 0 for any free one (env RESOURCE_STORE_PORT; default ${DEFAULTS.port})
   --host HOST                interface to listen on (env RESOURCE_STORE_HOST; default ${DEFAULTS.host})
   --no-introspection         refuse __schema and __type queries (env RESOURCE_STORE_INTROSPECTION=false)

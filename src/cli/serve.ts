@@ -9,6 +9,7 @@ import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
 import { type Command, UsageError } from './command.ts';
+import { createDemoStore, demoLine } from './demo.ts';
 import { limitFlag, limitVariable, SERVE_USAGE } from './serve-usage.ts';
 import { booleanValue, DATA_VARIABLE, integerSetting, portNumber, switchSetting } from './settings.ts';
 
@@ -24,6 +25,8 @@ export interface ServeConfig {
   readonly connectionInitTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly metrics: boolean;
+  /** Create the store directory with a demo cluster when it does not exist yet (`--demo`). */
+  readonly demo: boolean;
   /** Set when `--auth-file` is given: authentication and authorization on. */
   readonly auth?: AuthConfig;
 }
@@ -32,6 +35,8 @@ export interface ServeConfig {
 const SERVE_OPTIONS = {
   data: { type: 'string' },
   'in-memory': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  'no-demo': { type: 'boolean' },
   port: { type: 'string' },
   host: { type: 'string' },
   'no-introspection': { type: 'boolean' },
@@ -49,6 +54,8 @@ const SERVE_OPTIONS = {
 type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & {
   data?: string;
   'in-memory'?: boolean;
+  demo?: boolean;
+  'no-demo'?: boolean;
   port?: string;
   host?: string;
   'no-introspection'?: boolean;
@@ -65,8 +72,10 @@ type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & 
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
   const flags = parseServeFlags(argv);
   if (flags.help) return 'help';
+  const store = storeSetting(flags, env);
   return {
-    store: storeSetting(flags, env),
+    store,
+    demo: demoSetting(flags, store),
     port: portSetting(flags.port, env),
     host: hostSetting(flags.host, env),
     limits: limitSettings(flags, env),
@@ -109,6 +118,13 @@ function storeSetting(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig['s
   if (inMemory && data !== undefined) throw new UsageError('--data and --in-memory exclude each other');
   if (data === '') throw new UsageError('--data needs a directory');
   return inMemory ? { inMemory: true } : { path: data ?? DEFAULTS.dataDirectory };
+}
+
+/** `--demo`, unless `--no-demo` is given too (`npm start -- --no-demo`); only for a store directory. */
+function demoSetting(flags: ServeFlags, store: ServeConfig['store']): boolean {
+  if (!flags.demo || flags['no-demo']) return false;
+  if (!('path' in store)) throw new UsageError('--demo needs a store directory (--data), not --in-memory');
+  return true;
 }
 
 function portSetting(flagValue: string | undefined, env: NodeJS.ProcessEnv): number {
@@ -187,12 +203,19 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Creates the demo store when there is none yet, and says so. */
+async function seedDemo(path: string): Promise<void> {
+  const summary = await createDemoStore(path);
+  if (summary !== null) process.stdout.write(demoLine(path, summary));
+}
+
 /** Serves until the first SIGINT or SIGTERM, then stops; resolves to the exit code. */
 async function serve(config: ServeConfig): Promise<number> {
-  const { store, ...options } = config;
+  const { store, demo, ...options } = config;
   const app = createApp({ storeOptions: store, ...options });
   const signal = shutdownSignal();
   try {
+    if (demo && 'path' in store) await seedDemo(store.path);
     await app.start();
   } catch (error) {
     process.stderr.write(`resource-store serve: cannot start: ${(error as Error).message}\n`);

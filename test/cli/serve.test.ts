@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,44 +7,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../../src/cli/command.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
-
-const BIN = new URL('../../bin/resource-store.js', import.meta.url).pathname;
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-  exit: Promise<number | null>;
-}
-
-/** Runs `resource-store serve ...` and waits for it to print its URL. */
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 20_000);
-    const check = () => {
-      const match = /serving (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exit.then(() => reject(new Error(`exited early: ${output}`)));
-  });
-  return { child, url, output: () => output, exit };
-}
+import { BIN, serve } from './serve-helpers.ts';
 
 async function post(url: string, query: string): Promise<unknown> {
   const response = await fetch(url, {
@@ -100,6 +63,7 @@ describe('resource-store serve', () => {
 
 /** What `serve` uses when nothing else is said, besides where it stores and listens. */
 const DEFAULTS = {
+  demo: false,
   limits: DEFAULT_LIMITS,
   introspection: true,
   graphiql: true,
