@@ -8,8 +8,9 @@ import { DEFAULTS } from '../server/defaults.ts';
 import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
-import { type Command, UsageError } from './command.ts';
+import { type Command, printUsage, UsageError, withUsage } from './command.ts';
 import { createDemoStore, demoLine } from './demo.ts';
+import { parseArgsMessage } from './errors.ts';
 import { limitFlag, limitVariable, SERVE_USAGE } from './serve-usage.ts';
 import { booleanValue, DATA_VARIABLE, integerSetting, portNumber, switchSetting } from './settings.ts';
 
@@ -103,7 +104,8 @@ function parseServeFlags(argv: readonly string[]): ServeFlags {
   try {
     return parseArgs({ args: [...argv], options: SERVE_OPTIONS }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const message = parseArgsMessage(error, Object.keys(SERVE_OPTIONS));
+    throw message === null ? error : new UsageError(message);
   }
 }
 
@@ -235,19 +237,11 @@ export const serveCommand: Command = {
   summary: 'Serve the GraphQL API (HTTP, websocket subscriptions, GraphiQL)',
   usage: SERVE_USAGE,
   options: SERVE_OPTIONS,
-  async run(argv) {
-    let config: ServeConfig | 'help';
-    try {
-      config = parseServeConfig(argv, process.env);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      process.stderr.write(`resource-store serve: ${error.message}\n\n${SERVE_USAGE}`);
-      return 2;
-    }
-    if (config === 'help') {
-      process.stdout.write(SERVE_USAGE);
-      return 0;
-    }
-    return serve(config);
+  run(argv) {
+    return withUsage(serveCommand, async () => {
+      const config = parseServeConfig(argv, process.env);
+      if (config === 'help') return printUsage(SERVE_USAGE);
+      return serve(config);
+    });
   },
 };

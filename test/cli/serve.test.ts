@@ -142,7 +142,9 @@ describe('serve configuration', () => {
       [[], { RESOURCE_STORE_PORT: '-1' }, /RESOURCE_STORE_PORT/],
       [['--data', 'd', '--in-memory'], {}, /exclude each other/],
       [[], { RESOURCE_STORE_IN_MEMORY: 'maybe' }, /RESOURCE_STORE_IN_MEMORY must be true or false/],
-      [['--verbose'], {}, /Unknown option '--verbose'/],
+      [['--verbose'], {}, /: unknown option --verbose$/],
+      [['--max-dept', '3'], {}, /: unknown option --max-dept \(did you mean --max-depth\?\)$/],
+      [['--port'], {}, /: --port needs a value$/],
       [['--max-depth', '0'], {}, /--max-depth must be a positive integer, given "0"/],
       [['--max-tokens', '1e3'], {}, /--max-tokens must be a positive integer/],
       [
@@ -157,7 +159,7 @@ describe('serve configuration', () => {
     for (const [argv, env, message] of cases) assert.throws(() => parseServeConfig(argv, env), message);
   });
 
-  it('should exit 2 with the usage on a bad setting', async () => {
+  it('should exit 2 with one line naming a bad setting and pointing to --help', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', 'nope'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -167,8 +169,10 @@ describe('serve configuration', () => {
     });
     const code = await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
-    assert.match(stderr, /--port must be a port number/);
-    assert.match(stderr, /usage: resource-store serve/);
+    assert.equal(
+      stderr,
+      'resource-store serve: --port must be a port number from 0 to 65535, given "nope" (see resource-store serve --help)\n',
+    );
   });
 });
 
