@@ -8,15 +8,18 @@ import { DEFAULTS } from '../server/defaults.ts';
 import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
+import type { RetentionOptions, TypeRegistration } from '../store/index.ts';
 import { type Command, printUsage, UsageError, withUsage } from './command.ts';
+import { withConfigFile } from './config-file.ts';
 import { createDemoStore, demoLine } from './demo.ts';
 import { parseArgsMessage } from './errors.ts';
 import { limitFlag, limitVariable, SERVE_USAGE } from './serve-usage.ts';
 import { booleanValue, DATA_VARIABLE, integerSetting, portNumber, switchSetting } from './settings.ts';
+import { loadTypesFile, retentionSetting } from './store-settings.ts';
 
 /** The validated configuration of `serve`. */
 export interface ServeConfig {
-  readonly store: { readonly path: string } | { readonly inMemory: true };
+  readonly store: ({ readonly path: string } | { readonly inMemory: true }) & StoreSettings;
   readonly port: number;
   readonly host: string;
   readonly limits: Limits;
@@ -30,6 +33,12 @@ export interface ServeConfig {
   readonly demo: boolean;
   /** Set when `--auth-file` is given: authentication and authorization on. */
   readonly auth?: AuthConfig;
+}
+
+/** What `serve` passes to the store besides where it is: `--types` and the retention flags. */
+export interface StoreSettings {
+  readonly types?: TypeRegistration;
+  readonly retention?: RetentionOptions;
 }
 
 /** `serve`'s options, for `parseArgs`. */
@@ -47,6 +56,10 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   'no-metrics': { type: 'boolean' },
   'auth-file': { type: 'string' },
+  types: { type: 'string' },
+  'retention-revisions': { type: 'string' },
+  'retention-age': { type: 'string' },
+  config: { type: 'string' },
   ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name), { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -66,14 +79,17 @@ type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & 
   'log-level'?: string;
   'no-metrics'?: boolean;
   'auth-file'?: string;
+  types?: string;
+  'retention-revisions'?: string;
+  'retention-age'?: string;
   help?: boolean;
 };
 
 /** Reads and checks `serve`'s options: flags win over environment variables. Throws {@link UsageError}. */
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
-  const flags = parseServeFlags(argv);
+  const flags = parseServeFlags(withConfigFile(argv, SERVE_OPTIONS));
   if (flags.help) return 'help';
-  const store = storeSetting(flags, env);
+  const store = { ...storeSetting(flags, env), ...storeExtras(flags, env) };
   return {
     store,
     demo: demoSetting(flags, store),
@@ -120,6 +136,16 @@ function storeSetting(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig['s
   if (inMemory && data !== undefined) throw new UsageError('--data and --in-memory exclude each other');
   if (data === '') throw new UsageError('--data needs a directory');
   return inMemory ? { inMemory: true } : { path: data ?? DEFAULTS.dataDirectory };
+}
+
+/** `--types` (else RESOURCE_STORE_TYPES) and the retention of the change log, when given. */
+function storeExtras(flags: ServeFlags, env: NodeJS.ProcessEnv): StoreSettings {
+  const typesFile = flags.types ?? env.RESOURCE_STORE_TYPES;
+  const retention = retentionSetting(flags, env);
+  return {
+    ...(typesFile === undefined ? {} : { types: loadTypesFile(typesFile) }),
+    ...(retention === undefined ? {} : { retention }),
+  };
 }
 
 /** `--demo`, unless `--no-demo` is given too (`npm start -- --no-demo`); only for a store directory. */
@@ -206,8 +232,8 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
 }
 
 /** Creates the demo store when there is none yet, and says so. */
-async function seedDemo(path: string): Promise<void> {
-  const summary = await createDemoStore(path);
+async function seedDemo(path: string, settings: StoreSettings): Promise<void> {
+  const summary = await createDemoStore(path, { types: settings.types });
   if (summary !== null) process.stdout.write(demoLine(path, summary));
 }
 
@@ -217,7 +243,7 @@ async function serve(config: ServeConfig): Promise<number> {
   const app = createApp({ storeOptions: store, ...options });
   const signal = shutdownSignal();
   try {
-    if (demo && 'path' in store) await seedDemo(store.path);
+    if (demo && 'path' in store) await seedDemo(store.path, store);
     await app.start();
   } catch (error) {
     process.stderr.write(`resource-store serve: cannot start: ${(error as Error).message}\n`);
