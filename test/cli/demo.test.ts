@@ -119,17 +119,6 @@ describe('serve --demo', () => {
     }
     assert.equal(await second.exit, 0);
   });
-
-  it('should serve an empty store without --demo', async () => {
-    const running = await serve(['--data', join(root, 'plain'), '--port', '0']);
-    try {
-      assert.equal(await resourceCount(running.url), 0);
-      assert.doesNotMatch(running.output(), /demo cluster/);
-    } finally {
-      running.child.kill('SIGTERM');
-    }
-    assert.equal(await running.exit, 0);
-  });
 });
 
 /** How many resources the server at `url` holds. */

@@ -65,11 +65,5 @@ describe('the command line', () => {
       unknown.stderr,
       'resource-store serve: unknown option --verbose (see resource-store serve --help)\n',
     );
-    const command = await cli('frobnicate');
-    assert.equal(command.code, 2);
-    assert.match(
-      command.stderr,
-      /^resource-store: unknown command "frobnicate": one of serve, .* \(see resource-store --help\)\n$/,
-    );
   });
 });
