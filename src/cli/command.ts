@@ -2,6 +2,7 @@
  * The shape every subcommand of the `resource-store` CLI has, and the helpers they share.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { mistakeLine, parseArgsMessage } from './errors.ts';
 
 /** The options of a command, as `node:util`'s `parseArgs` takes them. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -18,20 +19,29 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** A configuration mistake: printed with the command's usage, exit code 2. */
+/** A configuration mistake: printed as one line pointing to the command's help, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Runs a command; a bad argument prints the message and the usage, and exits with 2. */
-export async function withUsage(text: string, run: () => Promise<number>): Promise<number> {
+/**
+ * Runs a command; a mistake in its arguments (a {@link UsageError}, a RangeError of the library's
+ * option checks, or a `parseArgs` error) prints one line naming it and pointing to the command's
+ * `--help`, and exits with 2.
+ */
+export async function withUsage(
+  command: Pick<Command, 'name' | 'options'>,
+  run: () => Promise<number>,
+): Promise<number> {
   try {
     return await run();
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const parseError = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-    if (!(error instanceof UsageError || error instanceof RangeError || parseError)) throw error;
-    process.stderr.write(`${(error as Error).message}\n\n${text}`);
+    const message =
+      error instanceof UsageError || error instanceof RangeError
+        ? error.message
+        : parseArgsMessage(error, Object.keys(command.options));
+    if (message === null) throw error;
+    process.stderr.write(mistakeLine(command.name, message));
     return 2;
   }
 }
@@ -46,7 +56,7 @@ export interface ParsedCommandSpec<Settings> extends Omit<Command, 'run'> {
 
 /**
  * A command that parses its arguments and the process's environment, then executes: `--help`
- * prints the usage, and a bad argument prints the message and the usage and exits with 2.
+ * prints the usage, and a bad argument prints one line naming it and exits with 2.
  */
 export function parsedCommand<Settings>({
   parse,
@@ -56,7 +66,7 @@ export function parsedCommand<Settings>({
   return {
     ...command,
     run: (argv) =>
-      withUsage(command.usage, async () => {
+      withUsage(command, async () => {
         const settings = parse(argv, process.env);
         return settings === 'help' ? printUsage(command.usage) : execute(settings);
       }),

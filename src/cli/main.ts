@@ -1,7 +1,15 @@
 /**
- * Dispatches `resource-store <command> [options]` to the command table.
+ * Dispatches `resource-store <command> [options]` to the command table; answers `--help` and
+ * `--version` itself.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
+
+/** The package's version, from its package.json. */
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String((manifest as { version?: unknown }).version);
+}
 
 /** Top-level help: the commands and how to get each one's options. */
 export function helpText(commands: readonly Command[]): string {
@@ -13,7 +21,8 @@ export function helpText(commands: readonly Command[]): string {
     'commands:',
     ...lines,
     '',
-    'Run `resource-store <command> --help` for the options of a command.',
+    'Run `resource-store <command> --help` for the options of a command, `resource-store --version`',
+    'for the version.',
     '',
   ].join('\n');
 }
@@ -25,9 +34,16 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     process.stdout.write(helpText(commands));
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`resource-store ${version()}\n`);
+    return 0;
+  }
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {
-    process.stderr.write(`resource-store: unknown command "${name}"\n\n${helpText(commands)}`);
+    const names = commands.map((known) => known.name).join(', ');
+    process.stderr.write(
+      `resource-store: unknown command "${name}": one of ${names} (see resource-store --help)\n`,
+    );
     return 2;
   }
   return command.run(rest);

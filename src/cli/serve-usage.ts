@@ -40,6 +40,9 @@ export const SERVE_USAGE = `usage: resource-store serve [--data DIR | --in-memor
   --data DIR                 store directory, created if missing
                              (env ${DATA_VARIABLE}; default ${DEFAULTS.dataDirectory})
   --in-memory                a temporary store, removed on exit (env RESOURCE_STORE_IN_MEMORY=true)
+  --demo                     when the store directory does not exist yet, create it holding a
+                             demo cluster (npm start does); an existing store is never touched
+  --no-demo                  cancel --demo: start with an empty store
   --port PORT                TCP port, 0 for any free one (env RESOURCE_STORE_PORT; default ${DEFAULTS.port})
   --host HOST                interface to listen on (env RESOURCE_STORE_HOST; default ${DEFAULTS.host})
   --no-introspection         refuse __schema and __type queries (env RESOURCE_STORE_INTROSPECTION=false)
@@ -51,6 +54,15 @@ export const SERVE_USAGE = `usage: resource-store serve [--data DIR | --in-memor
   --auth-file FILE           require bearer tokens: principals, their tokens or a JWT key, and
                              their rules, in YAML or JSON (see the README)
                              (env RESOURCE_STORE_AUTH_FILE; default: no auth, everything allowed)
+  --types FILE               JSON Schemas for the data of resource kinds and predicate types, YAML
+                             or JSON: { resources: [{ group, version, kind, schema }],
+                             predicates: [{ type, schema }] }, checked at start (env RESOURCE_STORE_TYPES)
+  --retention-revisions N    keep at least the N newest revisions in the change log, for resuming
+                             subscriptions (env RESOURCE_STORE_RETENTION_REVISIONS; default 100000)
+  --retention-age DURATION   and every revision younger than this: 90s, 30m, 2h, 7d
+                             (env RESOURCE_STORE_RETENTION_AGE; default 1h)
+  --config FILE              any of these flags in a YAML file, named without dashes
+                             (port: 4000, no-introspection: true); a flag given here wins over it
   --log-level LEVEL          ${LOG_LEVELS.join(', ')}: JSON log lines on stdout
                              (env RESOURCE_STORE_LOG_LEVEL; default ${DEFAULTS.logLevel})
   --no-metrics               serve no Prometheus metrics at /metrics (env RESOURCE_STORE_METRICS=false)

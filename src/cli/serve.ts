@@ -8,13 +8,18 @@ import { DEFAULTS } from '../server/defaults.ts';
 import { createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
-import { type Command, UsageError } from './command.ts';
+import type { RetentionOptions, TypeRegistration } from '../store/index.ts';
+import { type Command, printUsage, UsageError, withUsage } from './command.ts';
+import { withConfigFile } from './config-file.ts';
+import { createDemoStore, demoLine } from './demo.ts';
+import { parseArgsMessage } from './errors.ts';
 import { limitFlag, limitVariable, SERVE_USAGE } from './serve-usage.ts';
 import { booleanValue, DATA_VARIABLE, integerSetting, portNumber, switchSetting } from './settings.ts';
+import { loadTypesFile, retentionSetting } from './store-settings.ts';
 
 /** The validated configuration of `serve`. */
 export interface ServeConfig {
-  readonly store: { readonly path: string } | { readonly inMemory: true };
+  readonly store: ({ readonly path: string } | { readonly inMemory: true }) & StoreSettings;
   readonly port: number;
   readonly host: string;
   readonly limits: Limits;
@@ -24,14 +29,24 @@ export interface ServeConfig {
   readonly connectionInitTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly metrics: boolean;
+  /** Create the store directory with a demo cluster when it does not exist yet (`--demo`). */
+  readonly demo: boolean;
   /** Set when `--auth-file` is given: authentication and authorization on. */
   readonly auth?: AuthConfig;
+}
+
+/** What `serve` passes to the store besides where it is: `--types` and the retention flags. */
+export interface StoreSettings {
+  readonly types?: TypeRegistration;
+  readonly retention?: RetentionOptions;
 }
 
 /** `serve`'s options, for `parseArgs`. */
 const SERVE_OPTIONS = {
   data: { type: 'string' },
   'in-memory': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  'no-demo': { type: 'boolean' },
   port: { type: 'string' },
   host: { type: 'string' },
   'no-introspection': { type: 'boolean' },
@@ -41,6 +56,10 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   'no-metrics': { type: 'boolean' },
   'auth-file': { type: 'string' },
+  types: { type: 'string' },
+  'retention-revisions': { type: 'string' },
+  'retention-age': { type: 'string' },
+  config: { type: 'string' },
   ...Object.fromEntries(LIMIT_NAMES.map((name) => [limitFlag(name), { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -49,6 +68,8 @@ const SERVE_OPTIONS = {
 type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & {
   data?: string;
   'in-memory'?: boolean;
+  demo?: boolean;
+  'no-demo'?: boolean;
   port?: string;
   host?: string;
   'no-introspection'?: boolean;
@@ -58,15 +79,20 @@ type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & 
   'log-level'?: string;
   'no-metrics'?: boolean;
   'auth-file'?: string;
+  types?: string;
+  'retention-revisions'?: string;
+  'retention-age'?: string;
   help?: boolean;
 };
 
 /** Reads and checks `serve`'s options: flags win over environment variables. Throws {@link UsageError}. */
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
-  const flags = parseServeFlags(argv);
+  const flags = parseServeFlags(withConfigFile(argv, SERVE_OPTIONS));
   if (flags.help) return 'help';
+  const store = { ...storeSetting(flags, env), ...storeExtras(flags, env) };
   return {
-    store: storeSetting(flags, env),
+    store,
+    demo: demoSetting(flags, store),
     port: portSetting(flags.port, env),
     host: hostSetting(flags.host, env),
     limits: limitSettings(flags, env),
@@ -94,7 +120,8 @@ function parseServeFlags(argv: readonly string[]): ServeFlags {
   try {
     return parseArgs({ args: [...argv], options: SERVE_OPTIONS }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const message = parseArgsMessage(error, Object.keys(SERVE_OPTIONS));
+    throw message === null ? error : new UsageError(message);
   }
 }
 
@@ -109,6 +136,23 @@ function storeSetting(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig['s
   if (inMemory && data !== undefined) throw new UsageError('--data and --in-memory exclude each other');
   if (data === '') throw new UsageError('--data needs a directory');
   return inMemory ? { inMemory: true } : { path: data ?? DEFAULTS.dataDirectory };
+}
+
+/** `--types` (else RESOURCE_STORE_TYPES) and the retention of the change log, when given. */
+function storeExtras(flags: ServeFlags, env: NodeJS.ProcessEnv): StoreSettings {
+  const typesFile = flags.types ?? env.RESOURCE_STORE_TYPES;
+  const retention = retentionSetting(flags, env);
+  return {
+    ...(typesFile === undefined ? {} : { types: loadTypesFile(typesFile) }),
+    ...(retention === undefined ? {} : { retention }),
+  };
+}
+
+/** `--demo`, unless `--no-demo` is given too (`npm start -- --no-demo`); only for a store directory. */
+function demoSetting(flags: ServeFlags, store: ServeConfig['store']): boolean {
+  if (!flags.demo || flags['no-demo']) return false;
+  if (!('path' in store)) throw new UsageError('--demo needs a store directory (--data), not --in-memory');
+  return true;
 }
 
 function portSetting(flagValue: string | undefined, env: NodeJS.ProcessEnv): number {
@@ -187,12 +231,19 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Creates the demo store when there is none yet, and says so. */
+async function seedDemo(path: string, settings: StoreSettings): Promise<void> {
+  const summary = await createDemoStore(path, { types: settings.types });
+  if (summary !== null) process.stdout.write(demoLine(path, summary));
+}
+
 /** Serves until the first SIGINT or SIGTERM, then stops; resolves to the exit code. */
 async function serve(config: ServeConfig): Promise<number> {
-  const { store, ...options } = config;
+  const { store, demo, ...options } = config;
   const app = createApp({ storeOptions: store, ...options });
   const signal = shutdownSignal();
   try {
+    if (demo && 'path' in store) await seedDemo(store.path, store);
     await app.start();
   } catch (error) {
     process.stderr.write(`resource-store serve: cannot start: ${(error as Error).message}\n`);
@@ -212,19 +263,11 @@ export const serveCommand: Command = {
   summary: 'Serve the GraphQL API (HTTP, websocket subscriptions, GraphiQL)',
   usage: SERVE_USAGE,
   options: SERVE_OPTIONS,
-  async run(argv) {
-    let config: ServeConfig | 'help';
-    try {
-      config = parseServeConfig(argv, process.env);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      process.stderr.write(`resource-store serve: ${error.message}\n\n${SERVE_USAGE}`);
-      return 2;
-    }
-    if (config === 'help') {
-      process.stdout.write(SERVE_USAGE);
-      return 0;
-    }
-    return serve(config);
+  run(argv) {
+    return withUsage(serveCommand, async () => {
+      const config = parseServeConfig(argv, process.env);
+      if (config === 'help') return printUsage(SERVE_USAGE);
+      return serve(config);
+    });
   },
 };

@@ -5,17 +5,19 @@
  * Store ownership: given `store`, the caller owns it and `stop()` leaves it open; given
  * `storeOptions`, the app opens the store in `start()` and closes it in `stop()`.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store } from '../store/index.ts';
 import { type Authenticator, connectionToken, createAuthenticator } from './auth.ts';
 import { type AppConfig, type ResolvedAppConfig, resolveAppConfig } from './config.ts';
+import { answerGraphiQLAsset } from './graphiql.ts';
 import { answerProbe } from './health.ts';
 import { createHttpGraphQL, type HttpGraphQL } from './http-graphql.ts';
 import { errorReply, sendReply } from './http-reply.ts';
 import { createLogger, type Logger, yogaLogger } from './logging.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { createRequestLog } from './request-log.ts';
+import { answerRoot } from './root-page.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
 import { createGraphQLHandler, GRAPHQL_PATH, type Yoga } from './yoga.ts';
 import { useRequestLog } from './yoga-request-log.ts';
@@ -128,17 +130,24 @@ function graphqlHandlers(store: Store, metrics: ServerMetrics | null, wiring: Wi
   return { yoga, lean };
 }
 
-/** The HTTP server: probes, then metrics, then GraphQL (the lean path, else yoga). */
+/** Answers `GET /` and, when GraphiQL is on, its page's files; returns whether it answered. */
+function answerPage(request: IncomingMessage, response: ServerResponse, graphiql: boolean): boolean {
+  if (answerRoot(request, response, { graphqlPath: GRAPHQL_PATH, graphiql })) return true;
+  return graphiql && answerGraphiQLAsset(request, response);
+}
+
+/** The HTTP server: probes, then metrics, `/` and GraphiQL's files, then GraphQL (the lean path, else yoga). */
 function httpServer(
   store: Store,
   metrics: ServerMetrics | null,
   handlers: { yoga: Yoga; lean: HttpGraphQL },
-  stopping: () => boolean,
+  { settings, stopping }: Wiring,
 ): Server {
   const server = createServer((request, response) => {
     if (answerProbe(request, response, () => unreadiness(store, stopping()))) return;
     if (metrics?.answer(request, response)) return;
     if (stopping()) return refuseWhileStopping(response);
+    if (answerPage(request, response, settings.graphiql)) return;
     // Once stopping, a connection is closed as soon as its last response is sent.
     response.once('finish', () => {
       if (stopping()) setImmediate(() => server.closeIdleConnections());
@@ -182,7 +191,7 @@ async function serveStore(store: Store, wiring: Wiring): Promise<Running> {
   const { settings } = wiring;
   const metrics = settings.metrics ? createMetrics(store) : null;
   const handlers = graphqlHandlers(store, metrics, wiring);
-  const server = httpServer(store, metrics, handlers, wiring.stopping);
+  const server = httpServer(store, metrics, handlers, wiring);
   const websocket = websocketEndpoint(server, handlers.yoga, store, metrics, wiring);
   try {
     const address = await listen(server, settings.port, settings.host);

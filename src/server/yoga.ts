@@ -1,18 +1,26 @@
 /**
  * The GraphQL-over-HTTP handler: yoga over the schema, with store errors coded and everything else
- * masked, the query and body limits, CSRF prevention, switchable introspection, and GraphiQL using
- * the websocket for subscriptions.
+ * masked, the query and body limits, CSRF prevention, switchable introspection, and GraphiQL (served
+ * from this server, `graphiql.ts`) using the websocket for subscriptions.
  */
 
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type CORSOptions, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  type CORSOptions,
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Authenticator } from '../auth/index.ts';
 import { maskError, type SchemaContext, schema } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import { authorizedContext } from './auth.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useCompiledQueries } from './compiled.ts';
+import { renderGraphiQLPage } from './graphiql.ts';
+import { defaultTabs } from './graphiql-tabs.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
 import { useAuthentication } from './use-authentication.ts';
 import { useNoIntrospection } from './use-no-introspection.ts';
@@ -67,6 +75,11 @@ function productionPlugins(options: GraphQLHandlerOptions): Plugin[] {
   return plugins;
 }
 
+/** GraphiQL's options: subscriptions over the websocket, and the example operations in its tabs. */
+function graphiqlOptions(): GraphiQLOptions {
+  return { title: 'resource-store', subscriptionsProtocol: 'WS', defaultTabs: defaultTabs() };
+}
+
 /** Creates the yoga handler whose operations read and write `store`. */
 export function createGraphQLHandler(store: Store, options: GraphQLHandlerOptions): Yoga {
   return createYoga<Record<string, unknown>, SchemaContext>({
@@ -74,7 +87,8 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
     context: options.auth ? authorizedContext(store) : () => ({ store }),
     graphqlEndpoint: GRAPHQL_PATH,
     maskedErrors: { maskError },
-    graphiql: options.graphiql ? { title: 'resource-store', subscriptionsProtocol: 'WS' } : false,
+    graphiql: options.graphiql ? graphiqlOptions() : false,
+    renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     logging: options.logging,
     // Same-origin pages need no CORS; without it a cross-site page's preflight fails.

@@ -16,7 +16,10 @@ describe('the command table', () => {
     assert.equal(none.code, 2);
     const unknown = await cli('frobnicate');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^resource-store: unknown command "frobnicate"/);
+    assert.match(
+      unknown.stderr,
+      /^resource-store: unknown command "frobnicate": one of serve, .* \(see resource-store --help\)\n$/,
+    );
   });
 
   it('should list every option of every command in its usage, as --help prints it', async () => {

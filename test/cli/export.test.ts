@@ -56,7 +56,10 @@ describe('resource-store export and import of the export', () => {
     );
     const bad = await cli('export', '--at', 'yesterday');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^--at must be a non-negative integer, given "yesterday"\n\nusage:/);
+    assert.match(
+      bad.stderr,
+      /^resource-store export: --at must be a non-negative integer, given "yesterday" \(see resource-store export --help\)\n$/,
+    );
   });
 
   it('should recreate the store through export | import -', async () => {
@@ -134,7 +137,7 @@ describe('resource-store export and import of the export', () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /^import either Kubernetes dumps or resource-store exports in one run, not both\n/,
+      /^resource-store import: import either Kubernetes dumps or resource-store exports in one run, not both \(see resource-store import --help\)\n$/,
     );
   });
 });

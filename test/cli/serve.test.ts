@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,44 +7,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../../src/cli/command.ts';
 import { parseServeConfig } from '../../src/cli/serve.ts';
 import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
-
-const BIN = new URL('../../bin/resource-store.js', import.meta.url).pathname;
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-  exit: Promise<number | null>;
-}
-
-/** Runs `resource-store serve ...` and waits for it to print its URL. */
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 20_000);
-    const check = () => {
-      const match = /serving (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exit.then(() => reject(new Error(`exited early: ${output}`)));
-  });
-  return { child, url, output: () => output, exit };
-}
+import { BIN, serve } from './serve-helpers.ts';
 
 async function post(url: string, query: string): Promise<unknown> {
   const response = await fetch(url, {
@@ -104,6 +67,7 @@ describe('resource-store serve', () => {
 
 /** What `serve` uses when nothing else is said, besides where it stores and listens. */
 const DEFAULTS = {
+  demo: false,
   limits: DEFAULT_LIMITS,
   introspection: true,
   graphiql: true,
@@ -182,7 +146,9 @@ describe('serve configuration', () => {
       [[], { RESOURCE_STORE_PORT: '-1' }, /RESOURCE_STORE_PORT/],
       [['--data', 'd', '--in-memory'], {}, /exclude each other/],
       [[], { RESOURCE_STORE_IN_MEMORY: 'maybe' }, /RESOURCE_STORE_IN_MEMORY must be true or false/],
-      [['--verbose'], {}, /Unknown option '--verbose'/],
+      [['--verbose'], {}, /: unknown option --verbose$/],
+      [['--max-dept', '3'], {}, /: unknown option --max-dept \(did you mean --max-depth\?\)$/],
+      [['--port'], {}, /: --port needs a value$/],
       [['--max-depth', '0'], {}, /--max-depth must be a positive integer, given "0"/],
       [['--max-tokens', '1e3'], {}, /--max-tokens must be a positive integer/],
       [
@@ -197,7 +163,7 @@ describe('serve configuration', () => {
     for (const [argv, env, message] of cases) assert.throws(() => parseServeConfig(argv, env), message);
   });
 
-  it('should exit 2 with the usage on a bad setting', async () => {
+  it('should exit 2 with one line naming a bad setting and pointing to --help', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', 'nope'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -207,8 +173,10 @@ describe('serve configuration', () => {
     });
     const code = await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
-    assert.match(stderr, /--port must be a port number/);
-    assert.match(stderr, /usage: resource-store serve/);
+    assert.equal(
+      stderr,
+      'resource-store serve: --port must be a port number from 0 to 65535, given "nope" (see resource-store serve --help)\n',
+    );
   });
 });
 
