@@ -1,7 +1,8 @@
 /**
  * Reads the export format (`format.ts`) back. Reading is strict: an unknown field, a statement of
- * another shape, a named graph, a duplicate ref or uid, or reified data without its triple fails with
- * BAD_USER_INPUT naming the file and line.
+ * another shape, a named graph, or reified data without its triple fails with BAD_USER_INPUT naming
+ * the file and line; so does a duplicate ref or uid, found by the index of the file's resources
+ * (`content.ts`) that `parseExport` and the first pass of an import (`scan.ts`) build.
  */
 import { Parser, type Quad, type Term } from 'n3';
 import {
@@ -13,6 +14,7 @@ import {
   type ResourceRef,
   StoreError,
 } from '../store/index.ts';
+import { ExportIndex, type ExportStatements, type HeldExport, type Sourced } from './content.ts';
 import {
   DATA_IRI,
   EXPORT_EXTENSIONS,
@@ -30,18 +32,20 @@ import {
   refIri,
 } from './format.ts';
 
-/** A record of an export with where it came from (`file: line N`). */
-export interface Sourced<T> {
-  readonly source: string;
-  readonly value: T;
-}
+export type {
+  ExportContent,
+  ExportStatements,
+  HeldExport,
+  ScannedExport,
+  Sourced,
+} from './content.ts';
 
-/** What one export file holds. */
-export interface ExportContent {
-  /** The header's revision; null for a file without header (a split-off part). */
-  readonly revision: number | null;
-  readonly resources: Sourced<ExportedResource>[];
-  readonly relationships: Sourced<ExportedRelationship>[];
+/** What the reader is given of each resource line, and what it reads. */
+export interface ExportReaderOptions {
+  /** Called with each resource, checked, and its line number, in the order of the lines. */
+  readonly onResource: (resource: Sourced<ExportedResource>, line: number) => void;
+  /** False: N-Quads lines are skipped, neither checked nor kept (default true). */
+  readonly statements?: boolean;
 }
 
 /** True when `name` has an export extension, or `head` (the start of the text) looks like one. */
@@ -66,14 +70,16 @@ interface Reification {
 }
 
 /**
- * Reads an export line by line (`line(text)` for each line in order, then `finish()`). Every problem
- * is a BAD_USER_INPUT error naming `name` and the line.
+ * Reads an export line by line (`line(text)` for each line in order, then `finish()`), passing each
+ * resource on as it comes and keeping the relationships. Every problem is a BAD_USER_INPUT error
+ * naming `name` and the line.
  */
 export class ExportReader {
   readonly #name: string;
+  readonly #onResource: ExportReaderOptions['onResource'];
+  readonly #statements: boolean;
   #lineNumber = 0;
   #revision: number | null = null;
-  readonly #resources: Sourced<ExportedResource>[] = [];
   /** Relationships by `subjectIri predicateIri objectIri`, in the order of their triples. */
   readonly #relationships = new Map<string, Sourced<ExportedRelationship>>();
   readonly #reifications = new Map<string, Reification>();
@@ -83,8 +89,10 @@ export class ExportReader {
   /** Blank node labels are scoped to one document, so one parser (one label space) per file. */
   readonly #parser = new Parser({ format: 'N-Quads', blankNodePrefix: '' });
 
-  constructor(name: string) {
+  constructor(name: string, options: ExportReaderOptions) {
     this.#name = name;
+    this.#onResource = options.onResource;
+    this.#statements = options.statements ?? true;
   }
 
   /** Reads the next line (without its line break). */
@@ -94,11 +102,11 @@ export class ExportReader {
     const start = text.search(/\S/);
     if (start < 0) return;
     if (text[start] === '{') this.#json(text);
-    else if (text[start] !== '#') this.#quads(text);
+    else if (text[start] !== '#' && this.#statements) this.#quads(text);
   }
 
-  /** The whole content; fails on reified data whose triple never came. */
-  finish(): ExportContent {
+  /** The header and the relationships; fails on reified data whose triple never came. */
+  finish(): ExportStatements {
     for (const [label, reification] of this.#reifications) {
       const { subject, predicate, object, data } = reification;
       const at = (message: string) => new StoreError('BAD_USER_INPUT', `${reification.source}: ${message}`);
@@ -111,11 +119,7 @@ export class ExportReader {
       if (!relationship) throw at(`_:${label} gives data for a relationship the file does not state`);
       relationship.predicate.data = data;
     }
-    return {
-      revision: this.#revision,
-      resources: this.#resources,
-      relationships: [...this.#relationships.values()],
-    };
+    return { revision: this.#revision, relationships: [...this.#relationships.values()] };
   }
 
   get #source(): string {
@@ -163,7 +167,7 @@ export class ExportReader {
     }
     if (typeof value.uid !== 'string') throw this.#fail('uid: must be a string');
     const content = this.#checked(() => normalizeResourceInput(value as never, 'resource'), 'resource.');
-    this.#resources.push({ source: this.#source, value: { ...content, uid: value.uid } });
+    this.#onResource({ source: this.#source, value: { ...content, uid: value.uid } }, this.#lineNumber);
   }
 
   #quads(text: string): void {
@@ -292,11 +296,18 @@ export class ExportReader {
   }
 }
 
-/** Reads a whole export held in memory. */
-export function parseExport(text: string, name: string): ExportContent {
-  const reader = new ExportReader(name);
+/** Reads a whole export held in memory; a ref or uid given twice fails too. */
+export function parseExport(text: string, name: string): HeldExport {
+  const resources: Sourced<ExportedResource>[] = [];
+  const index = new ExportIndex(name);
+  const reader = new ExportReader(name, {
+    onResource: (resource, line) => {
+      index.add(refIri(resource.value.ref), resource.value.uid, line);
+      resources.push(resource);
+    },
+  });
   for (const line of text.split('\n')) reader.line(line);
-  return reader.finish();
+  return { ...reader.finish(), resources, index };
 }
 
 function tripleIdentity(subject: string, predicate: string, object: string): string {

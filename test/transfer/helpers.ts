@@ -1,8 +1,21 @@
 /** Shared fixtures for the export/import tests: a store full of edge cases, and what to compare. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import type { ImportProgress, ImportSummary } from '../../src/ingest/index.ts';
 import { generateCluster } from '../../src/k8s/generate.ts';
 import { importObjects } from '../../src/k8s/import.ts';
-import type { Page, Relationship, Resource, ResourceRef, Store } from '../../src/store/index.ts';
+import {
+  openStore,
+  type Page,
+  type Relationship,
+  type Resource,
+  type ResourceRef,
+  type Store,
+} from '../../src/store/index.ts';
 import { refIri } from '../../src/transfer/format.ts';
+import { importExportFiles } from '../../src/transfer/import.ts';
 import { parseExport } from '../../src/transfer/reader.ts';
 import { allRelationships } from '../k8s/helpers.ts';
 
@@ -116,4 +129,35 @@ export function exportedContent(text: string) {
     resources: resources.map(({ value }) => value),
     relationships: sortRelationships(relationships.map(({ value }) => value)),
   };
+}
+
+/** Imports export files in batches of `batchSize`; the progress after each, and the summary. */
+export async function importWithProgress(store: Store, paths: string[], batchSize: number) {
+  const progress: ImportProgress[] = [];
+  const summary: ImportSummary = await importExportFiles(store, paths, {
+    batchSize,
+    onProgress: (p) => progress.push(p),
+  });
+  const counts = progress.map(({ objects, totalObjects, relationships }) => [
+    objects,
+    totalObjects,
+    relationships,
+  ]);
+  return { progress, counts, summary };
+}
+
+/**
+ * A temporary directory, removed when the test file ends, and a function that opens a store in a
+ * fresh directory of it (closed when the file ends).
+ */
+export function testStores(prefix: string): { dir: string; newStore: () => Promise<Store> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let stores = 0;
+  const newStore = async () => {
+    const store = await openStore({ path: join(dir, `store-${++stores}`) });
+    after(() => store.close());
+    return store;
+  };
+  return { dir, newStore };
 }

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
-import type { ImportProgress } from '../../src/ingest/index.ts';
 import { importObjects } from '../../src/k8s/import.ts';
 import { isStoreError, openStore, type Store } from '../../src/store/index.ts';
 import { exportStore } from '../../src/transfer/export.ts';
@@ -12,18 +10,18 @@ import { refIri } from '../../src/transfer/format.ts';
 import { importExportFiles, importExports } from '../../src/transfer/import.ts';
 import { parseExport } from '../../src/transfer/reader.ts';
 import { allRelationships } from '../k8s/helpers.ts';
-import { contentOf, exportedContent, fillStore, MISSING, RESERVED, UNICODE } from './helpers.ts';
+import {
+  contentOf,
+  exportedContent,
+  fillStore,
+  importWithProgress,
+  MISSING,
+  RESERVED,
+  testStores,
+  UNICODE,
+} from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'transfer-test-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let stores = 0;
-
-/** A store in a fresh directory of the test directory, closed when the file ends. */
-async function newStore(): Promise<Store> {
-  const store = await openStore({ path: join(dir, `store-${++stores}`) });
-  after(() => store.close());
-  return store;
-}
+const { dir, newStore } = testStores('transfer-test-');
 
 /** Exports `store` into a file of the test directory and returns its path. */
 async function exportTo(store: Store, name: string, atRevision?: number): Promise<string> {
@@ -167,19 +165,12 @@ describe('export and import', () => {
       },
     ]);
     const target = await newStore();
-    const progress: ImportProgress[] = [];
-    await importExportFiles(target, [await exportTo(source, 'batches.export')], {
-      batchSize: 1,
-      onProgress: (p) => progress.push(p),
-    });
-    assert.deepEqual(
-      progress.map(({ objects, totalObjects, relationships }) => [objects, totalObjects, relationships]),
-      [
-        [1, 2, 0],
-        [2, 2, 0],
-        [2, 2, 1],
-      ],
-    );
+    const { counts } = await importWithProgress(target, [await exportTo(source, 'batches.export')], 1);
+    assert.deepEqual(counts, [
+      [1, 2, 0],
+      [2, 2, 0],
+      [2, 2, 1],
+    ]);
   });
 });
 
