@@ -123,7 +123,7 @@ describe('GraphiQL in Chromium', { skip: skipReason(), timeout: 180_000 }, () =>
     const written = await server.request(
       'mutation { addResource(input: { ref: { version: "v1", kind: "Pod", namespace: "storefront", name: "seen-live" }, labels: { app: "demo" } }) { version } }',
     );
-    assert.deepEqual(written, { data: { addResource: { version: 1 } } });
+    assert.deepEqual(written.data, { addResource: { version: 1 } });
     const text = await waitForResult(page, /"seen-live"/);
     assert.match(text, /"ADDED"/);
     await mkdir(ARTIFACTS, { recursive: true });
