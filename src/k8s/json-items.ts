@@ -51,7 +51,7 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-/** Whether a byte is JSON white space (or part of a UTF-8 byte order mark before the top level). */
+/** Whether a byte is JSON white space. */
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
 /** Bytes collected from the stream, with the offset of each run in the stream (to locate errors). */
@@ -145,6 +145,9 @@ export class JsonItemReader {
   readonly #seen: { kind?: string; apiVersion?: string } = {};
   /** Inside the top level's `items` array (depth 2 is its elements' level). */
   #inItems = false;
+  /** Whether the top level has begun, and whether it has ended. */
+  #started = false;
+  #closed = false;
   #rootIsArray = false;
   #root = new Collected();
   #element: Collected | null = null;
@@ -181,9 +184,13 @@ export class JsonItemReader {
       const byte = bytes[i]!;
       if (isSpace(byte)) continue;
       if (this.#depth === 0) {
-        if (byte === 0xef || byte === 0xbb || byte === 0xbf) continue; // a byte order mark
-        if (this.#root.length > 0)
+        if (this.#closed) {
           throw new JsonSyntaxError('Unexpected non-whitespace character after JSON', this.#bytes + i);
+        }
+        if (!this.#started && (byte === 0xef || byte === 0xbb || byte === 0xbf)) continue; // a byte order mark
+        // The top level starts here: what came before it (white space, a byte order mark) is not kept.
+        this.#started = true;
+        runStart = i;
         this.#rootIsArray = byte === OPEN_BRACKET;
       }
       if (this.#inItems && this.#depth === 2) {
@@ -303,6 +310,7 @@ export class JsonItemReader {
       case CLOSE_BRACE:
       case CLOSE_BRACKET:
         this.#depth--;
+        if (this.#depth === 0) this.#closed = true;
         if (this.#depth < 0)
           throw new JsonSyntaxError(`Unexpected token '${String.fromCharCode(byte)}'`, this.#bytes + i);
         return;
@@ -333,6 +341,7 @@ export class JsonItemReader {
 
   /** Collects bytes `[from, to)` of the chunk for the element being read, or else the top level. */
   #flush(bytes: Buffer, from: number, to: number): void {
+    if (!this.#started) return;
     if (this.#stringStart >= 0) {
       this.#string.push(Buffer.from(bytes.subarray(this.#stringStart, to)));
       this.#stringStart = 0;

@@ -105,6 +105,23 @@ describe('dumpObjects', () => {
     );
   });
 
+  it('should read a file that starts with a byte order mark, and refuse text after the top level in the same chunk', async () => {
+    const marked = file(
+      'marked.json',
+      '\ufeff {"kind": "List", "items": [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}]}',
+    );
+    const objects = await readAll(dumpObjects([marked]));
+    assert.deepEqual(
+      objects.map(({ source }) => source),
+      [`${marked}: items[0]`],
+    );
+    const trailing = file('same-chunk.json', '{"kind": "List", "items": []} {}');
+    await assert.rejects(
+      readAll(dumpObjects([trailing])),
+      /same-chunk\.json: invalid JSON at line 1, column 31: /,
+    );
+  });
+
   it('should import nothing when the last item of a streamed file is malformed', async () => {
     const items = [...generateCluster({ nodes: 2, deployments: 10, pvcs: 1, seed: 2 })];
     const path = file(
