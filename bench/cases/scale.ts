@@ -198,8 +198,10 @@ export const scaleCase: BenchCase = {
       const scaledContext: BenchContext = { ...context, cluster: () => Promise.resolve(fixture) };
       const scaled: CaseResult[] = [];
       for (const benchCase of CASES) scaled.push(...(await benchCase.run(scaledContext)));
-      const peak = await servingResident(context, fixture);
       const trip = await roundTrip(context, fixture, triplets);
+      // `serve` takes the store's writer lock: the bench's own handle lets it go first.
+      await fixture.store.close();
+      const peak = await servingResident(context, fixture);
       return [
         ...heldAgainst(scaled, base, size),
         rssResult(

@@ -70,8 +70,8 @@ export const exportCommand: Command = parsedCommand({
 
 async function runExport({ data, atRevision, out }: ExportSettings): Promise<number> {
   if (!existsSync(data)) return fail(`no store at ${data}`);
-  // No background compaction here: it would remove the log that --at reads.
-  const store = await openStore({ path: data, retention: { intervalMs: 0 } });
+  // Read-only: beside a server writing the store, and never compacting the log that --at reads.
+  const store = await openStore({ path: data, readOnly: true });
   const onProgress = process.stderr.isTTY ? showProgress : undefined;
   try {
     const options = { atRevision, onProgress };

@@ -89,6 +89,15 @@ export interface StoreOptions {
   readonly minFreeDiskBytes?: number;
   /** LMDB map size in bytes (lmdb's default when omitted; the file grows as needed). */
   readonly mapSize?: number;
+  /**
+   * Opens the store for reading alone, beside the process that writes it (`export` of a store a
+   * server is using): no writer lock is taken, the log is never compacted, and writes fail with
+   * READ_ONLY. Each read sees what was committed when it started; watches see no later writes (their
+   * events belong to the writing process). A store of an older format is refused (READ_ONLY): open
+   * it for writing once to migrate it. Without it, opening a store takes its writer lock: while
+   * another live process holds it, `openStore` fails with STORE_LOCKED naming that process.
+   */
+  readonly readOnly?: boolean;
   /** Called with failures of background work (log compaction); ignored by default. */
   readonly onBackgroundError?: (error: unknown) => void;
 }

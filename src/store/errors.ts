@@ -18,6 +18,8 @@ export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'LIMIT_EXCEEDED'
   | 'STORAGE_FULL'
+  | 'STORE_LOCKED'
+  | 'READ_ONLY'
   | 'FORBIDDEN';
 
 /** Structured details that accompany some codes. */

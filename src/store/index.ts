@@ -6,9 +6,9 @@
 export * from './api.ts';
 export * from './errors.ts';
 export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector } from './labels.ts';
+export { openStore } from './open.ts';
 export { refString } from './refs.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
-export { openStore } from './store.ts';
 export * from './types.ts';
 export {
   normalizePredicateType,

@@ -1,14 +1,12 @@
 /**
- * `openStore`: the store's entry point, tying together validation, the write path (txn.ts), the read
+ * The store (opened by open.ts): the entry point tying together validation, the write path (txn.ts), the read
  * path (reads.ts), change notification (watch.ts) and log retention (compaction.ts).
  *
  * Writes run as LMDB child transactions: lmdb-js queues every write of an event turn into one shared
  * commit (group commit), while each write's callback still commits or rolls back on its own. A write
  * resolves once its commit is flushed to disk, and only then are its events published.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import type {
   AddRelationshipsResult,
   DeleteRelationshipsResult,
@@ -19,11 +17,11 @@ import type {
 } from './api.ts';
 import { CommitQueue } from './commits.ts';
 import { compactLog, type Retention, retentionOf } from './compaction.ts';
-import { type Databases, openDatabases, Terms } from './db.ts';
+import { type Databases, Terms } from './db.ts';
 import { DiskGuard } from './disk.ts';
 import { badInput, StoreError } from './errors.ts';
 import { checkIntegrity } from './integrity.ts';
-import { migrateStore } from './migrate.ts';
+import type { WriterLock } from './lock.ts';
 import {
   cursorOf,
   listOf,
@@ -87,22 +85,8 @@ import { WatchSources } from './watch-sources.ts';
 
 const DEFAULT_MIN_FREE_DISK_BYTES = 64 * 1024 * 1024;
 
-/** Opens (or creates) a store. With `inMemory`, the data lives in a temporary directory removed on close. */
-export async function openStore(options: StoreOptions = {}): Promise<Store> {
-  if (!options.inMemory && !options.path) throw badInput('path', 'is required unless inMemory is set');
-  const path = options.inMemory ? mkdtempSync(join(tmpdir(), 'resource-store-')) : resolve(options.path!);
-  mkdirSync(path, { recursive: true });
-  const dbs = openDatabases(path, options.mapSize);
-  try {
-    await migrateStore(dbs);
-  } catch (error) {
-    await dbs.env.close();
-    throw error;
-  }
-  return new LmdbStore(dbs, path, options);
-}
-
-class LmdbStore implements Store {
+/** The store over an open LMDB environment (opened by `open.ts`). */
+export class LmdbStore implements Store {
   readonly path: string;
   readonly #dbs: Databases;
   readonly #terms: Terms;
@@ -120,13 +104,18 @@ class LmdbStore implements Store {
   readonly #watches: WatchSources;
   readonly #disk: DiskGuard;
   readonly #temporary: boolean;
+  readonly #readOnly: boolean;
+  /** The writer lock this store holds (none when read-only or in memory). */
+  readonly #lock: WriterLock | null;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout | null;
   #compacting: Promise<number> | null = null;
   #closing: Promise<void> | null = null;
 
-  constructor(dbs: Databases, path: string, options: StoreOptions) {
+  constructor(dbs: Databases, path: string, options: StoreOptions, lock: WriterLock | null) {
     this.path = path;
+    this.#lock = lock;
+    this.#readOnly = options.readOnly === true;
     this.#dbs = dbs;
     this.#terms = new Terms(dbs);
     this.#reader = new Reader(dbs);
@@ -140,6 +129,7 @@ class LmdbStore implements Store {
     this.#maxTraversalDepth = options.maxTraversalDepth ?? 50;
     this.#input = new QueryInput(this.limits, this.#reader, this.#terms);
     const checkOpen = () => this.#checkOpen();
+    const checkWritable = () => this.#checkWritable();
     this.#watches = new WatchSources(this.#reader, this.#hub, options.maxQueuedEvents ?? 10_000, checkOpen);
     this.#disk = new DiskGuard(path, options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
     this.#commits = new CommitQueue({
@@ -148,12 +138,12 @@ class LmdbStore implements Store {
       disk: this.#disk,
       newTxn: () => this.#newTxn(),
       committedRevision: () => this.#reader.committedRevision(),
-      checkOpen,
+      checkOpen: checkWritable,
     });
     this.#temporary = options.inMemory === true;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#timer =
-      this.#retention.intervalMs > 0
+      this.#retention.intervalMs > 0 && !this.#readOnly
         ? setInterval(() => this.#compactInBackground(), this.#retention.intervalMs)
         : null;
     this.#timer?.unref();
@@ -402,7 +392,7 @@ class LmdbStore implements Store {
   }
 
   compact(): Promise<number> {
-    this.#checkOpen();
+    this.#checkWritable();
     this.#compacting ??= this.#commits.track(compactLog(this.#dbs, this.#retention)).finally(() => {
       this.#compacting = null;
     });
@@ -424,10 +414,16 @@ class LmdbStore implements Store {
     await this.#commits.settled();
     this.#hub.endAll(new StoreError('STORE_CLOSED', 'the store was closed'));
     await this.#dbs.env.close();
+    this.#lock?.release();
     if (this.#temporary) rmSync(this.path, { recursive: true, force: true });
   }
 
   #checkOpen(): void {
     if (this.#closing) throw new StoreError('STORE_CLOSED', 'the store is closed');
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.#readOnly) throw new StoreError('READ_ONLY', `the store at ${this.path} was opened read-only`);
   }
 }
