@@ -32,9 +32,9 @@ const IMPORT_USAGE = `usage: resource-store import FILE... [--data DIR] [--clust
   -h, --help      show this help
 
 Re-importing a dump or an export changes nothing; an export imported into an empty store recreates it.
-One run imports either dumps or exports. Import into a directory no server is using. JSON dump files
-are read twice, item by item (checked first, then written), and never held whole; YAML files and
-standard input are read whole. On a terminal, progress is a bar on standard error.
+One run imports either dumps or exports. One process writes a store at a time: an import into a
+directory a server is using is refused. JSON dump files are read twice, item by item (checked first,
+then written), and never held whole; YAML files and standard input are read whole. On a terminal, progress is a bar on standard error.
 `;
 
 /**
