@@ -2,6 +2,7 @@
  * `resource-store import FILE...`: imports Kubernetes dumps (`src/k8s/`) or exports of the store
  * (`src/transfer/`) into the store directory; prints the summary, and progress on a terminal.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_SIZE, type ImportSummary } from '../ingest/index.ts';
 import { importDumps } from '../k8s/import.ts';
@@ -96,7 +97,19 @@ export const importCommand: Command = parsedCommand({
 
 async function runImport(settings: ImportSettings): Promise<number> {
   const { files, data, cluster, batchSize, json } = settings;
-  const store = await openStore({ path: data, mapSize: IMPORT_MAP_BYTES });
+  // A file that cannot be read fails before the store (and its directory) is made.
+  const unreadable = files.find((file) => file !== '-' && readError(file) !== null);
+  if (unreadable !== undefined) {
+    process.stderr.write(`import failed: ${unreadable} cannot be read (${readError(unreadable)})\n`);
+    return 1;
+  }
+  const started = performance.now();
+  const store = await openStore({ path: data, mapSize: IMPORT_MAP_BYTES }).catch((error: unknown) => {
+    if (!isStoreError(error)) throw error;
+    process.stderr.write(`import failed: ${error.message}\n`);
+    return null;
+  });
+  if (store === null) return 1;
   const progress = importProgress({ stream: process.stderr, intervalMs: settings.progressInterval * 1000 });
   try {
     const options = { batchSize, cluster, onProgress: progress.onProgress, onScan: progress.onScan };
@@ -106,7 +119,16 @@ async function runImport(settings: ImportSettings): Promise<number> {
         ? await importExports(store, inputs.exports, options)
         : await importDumps(store, inputs.dumps, options);
     progress.finish(true);
-    process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ ...summary, seconds: Math.round(seconds * 1000) / 1000 }, null, 2)}\n`
+        : formatSummary(summary, seconds),
+    );
+    if (summary.objects === 0 && summary.relationships === 0) {
+      process.stderr.write(`warning: ${files.join(', ')} held no Kubernetes objects and no export lines\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     progress.finish(false);
@@ -118,8 +140,18 @@ async function runImport(settings: ImportSettings): Promise<number> {
   }
 }
 
-/** A human-readable import summary. */
-export function formatSummary(summary: ImportSummary): string {
+/** Why a file cannot be read (`ENOENT`, `EACCES`, `EISDIR`), or null when it can. */
+function readError(file: string): string | null {
+  try {
+    accessSync(file, constants.R_OK);
+    return statSync(file).isDirectory() ? 'EISDIR' : null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
+/** A human-readable import summary, ending with the time the import took and its rate. */
+export function formatSummary(summary: ImportSummary, seconds: number): string {
   const lines = [
     `objects: ${summary.objects} (${summary.changedObjects} created or changed, ${summary.replacedObjects} replaced)`,
     ...table(summary.objectsByKind),
@@ -128,6 +160,7 @@ export function formatSummary(summary: ImportSummary): string {
     `dangling owner references: ${summary.danglingOwnerReferences.length}`,
     ...summary.warnings.map((warning) => `warning: ${warning}`),
     `revision: ${summary.revision}`,
+    `elapsed: ${seconds.toFixed(1)} s (${Math.round(summary.objects / Math.max(seconds, 0.001))} objects/s)`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/store/index.ts';
 import { cli, cliWithEnv } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-import-test-'));
@@ -96,6 +97,43 @@ describe('resource-store import of Kubernetes dumps', () => {
     const result = await cli('import', self, '--data', data);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^import failed: .*import\.test\.ts: invalid YAML at line \d+, column \d+/);
+  });
+
+  it('should end its summary with the time taken and the rate', async () => {
+    const result = await cli('import', dump, '--data', data);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\nelapsed: \d+\.\d s \(\d+ objects\/s\)\n$/);
+  });
+
+  it('should fail on a missing file without making the store directory', async () => {
+    const nowhere = join(dir, 'never-made');
+    const result = await cli('import', join(dir, 'missing.json'), '--data', nowhere);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^import failed: .*missing\.json cannot be read \(ENOENT\)\n$/);
+    assert.equal(existsSync(nowhere), false);
+  });
+
+  it('should warn and exit non-zero when the files hold no objects', async () => {
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '{"apiVersion": "v1", "kind": "List", "items": []}\n');
+    const result = await cli('import', empty, '--data', join(dir, 'empty-store'));
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /warning: .*empty\.json held no Kubernetes objects and no export lines/);
+  });
+
+  it('should refuse to import into a store another process is writing', async () => {
+    const held = join(dir, 'held');
+    const store = await openStore({ path: held });
+    try {
+      const result = await cli('import', dump, '--data', held);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        new RegExp(`import failed: the store at .* is being written by process ${process.pid} `),
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('should print the usage and exit with 2 without a FILE, and the usage alone for --help', async () => {
