@@ -118,7 +118,7 @@ export function scanWhole(
     rows.push({
       ...namespaceAndName(key),
       record: value,
-      data: payload ? JSON.parse(payload.toString()) : null,
+      data: payload ? JSON.parse(payload.toString('utf8', 0, payload.length)) : null,
     });
   }
   return rows;

@@ -114,7 +114,9 @@ export function readPayload(dbs: Databases, refKey: Buffer, revision: number): s
       `the payload written at revision ${revision} is no longer retained`,
     );
   }
-  return bytes.toString('utf8');
+  // The range is explicit: lmdb-js hands out its shared read buffer with a shortened `length`, and
+  // Node 24's `toString()` without one reads the whole buffer beneath.
+  return bytes.toString('utf8', 0, bytes.length);
 }
 
 /** The text of UTF-8 bytes, without copying them first. */
