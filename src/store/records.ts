@@ -12,7 +12,7 @@
  * own: each logged state points at the one in `payloads` (see {@link StoredResourceChange}).
  */
 import { asBinary } from 'lmdb';
-import { type Databases, type LogEntry, putLast, type StoredLogEntry } from './db.ts';
+import type { Databases, LogEntry, StoredLogEntry } from './db.ts';
 import { StoreError } from './errors.ts';
 import { decodeRefKey, payloadKey } from './keys.ts';
 import type { JsonValue, Resource, ResourceChange, ResourceMetadata, ResourceRef } from './types.ts';
@@ -81,23 +81,9 @@ export function encodePayload(data: JsonValue): Buffer {
   return Buffer.from(JSON.stringify(data));
 }
 
-/**
- * Stores the payload of the state of `refKey` at `revision`. With `after`, the key last stored by this
- * transaction (which, at the transaction's own revision, is past every other), a key past it is
- * appended (see `putLast`). Returns the key.
- */
-export function putPayload(
-  dbs: Databases,
-  refKey: Buffer,
-  revision: number,
-  payload: Buffer,
-  after?: Buffer | null,
-): Buffer {
-  const key = payloadKey(refKey, revision);
-  if (after !== undefined && (after === null || Buffer.compare(key, after) > 0)) {
-    putLast(dbs.payloads, key, payload);
-  } else dbs.payloads.put(key, payload);
-  return key;
+/** Stores the payload of the state of `refKey` at `revision`. */
+export function putPayload(dbs: Databases, refKey: Buffer, revision: number, payload: Buffer): void {
+  dbs.payloads.put(payloadKey(refKey, revision), payload);
 }
 
 /** Removes the payload of the state of `refKey` at `revision`. */

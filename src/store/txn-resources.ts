@@ -8,12 +8,12 @@
  * every change of the entry that pointed there then carries those bytes itself, so each logged state
  * keeps its own payload.
  */
-import type { Databases } from './db.ts';
+import { type Databases, putLast } from './db.ts';
 import { invariant } from './errors.ts';
+import { payloadKey } from './keys.ts';
 import {
   decodeStoredResource,
   encodeStoredResource,
-  putPayload,
   putStoredResource,
   readPayload,
   type StoredResourceChange,
@@ -86,9 +86,7 @@ export class ResourceWrites {
     putStoredResource(this.#dbs, key, bytes);
     const here = this.#hereOf(key);
     for (const { change, field } of here.pointers.splice(0)) change[field] = here.payload;
-    const payloadKey = putPayload(this.#dbs, key, resource.revision, payload, this.#lastPayloadKey);
-    if (this.#lastPayloadKey === null || Buffer.compare(payloadKey, this.#lastPayloadKey) > 0)
-      this.#lastPayloadKey = payloadKey;
+    this.#putPayload(payloadKey(key, resource.revision), payload);
     here.payload = payload;
     here.state = { resource, text: json, bytes, writtenHere: true, payload };
     return here.state;
@@ -129,6 +127,14 @@ export class ResourceWrites {
     }
     this.changes.push({ type, revision: resource.revision, resource, previous: previous?.resource ?? null });
     this.stored.push(change);
+  }
+
+  /** Appends a payload past the greatest this transaction stored (see `putLast`), or else puts it. */
+  #putPayload(key: Buffer, payload: Buffer): void {
+    if (this.#lastPayloadKey === null || Buffer.compare(key, this.#lastPayloadKey) > 0) {
+      putLast(this.#dbs.payloads, key, payload);
+      this.#lastPayloadKey = key;
+    } else this.#dbs.payloads.put(key, payload);
   }
 
   #hereOf(key: Buffer): Here {
