@@ -115,8 +115,9 @@ const ResourceDeletedType = builder.objectRef<Deleted>('ResourceDeleted').implem
       description: 'Dependents deleted with it (BACKGROUND, FOREGROUND), in the order they were deleted.',
       resolve: (result) => exposedAll(result.dependents) as SchemaResource[],
     }),
-    removedRelationships: t.exposeInt('removedRelationships', {
+    removedRelationships: t.int({
       description: 'Relationships removed with the deleted resources.',
+      resolve: (result) => result.removedRelationships.length,
     }),
   }),
 });

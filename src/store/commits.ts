@@ -10,6 +10,7 @@ import { type Databases, forgetUnsavedStructures, type LogEntry } from './db.ts'
 import { commitFailureOf, type DiskGuard, isDiskFull } from './disk.ts';
 import { StoreError } from './errors.ts';
 import { listOf, planOperation, runPlanned, sequenceFailed, sequenceOf } from './operations.ts';
+import { passableOf } from './query-input.ts';
 import type { WriteTxn } from './txn.ts';
 import type { LoadBatch, LoadResult, Operation, TransactionOptions, TransactionResult } from './types.ts';
 import type { EventHub } from './watch.ts';
@@ -109,11 +110,12 @@ export class CommitQueue {
     operations: readonly Operation[],
     options: TransactionOptions,
   ): Promise<TransactionResult> {
+    const passable = passableOf(options) ?? null;
     const { value, revision } = await this.#sequenced(
       options,
       () =>
         listOf(operations, 'operations').map((operation, i) => planOperation(operation, `operations[${i}]`)),
-      (txn, planned) => planned.map((operation, i) => runPlanned(txn, operation, i)),
+      (txn, planned) => planned.map((operation, i) => runPlanned(txn, operation, i, passable)),
     );
     return { results: value, revision };
   }

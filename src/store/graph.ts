@@ -235,22 +235,30 @@ function predicateIdsOf(view: GraphView, predicates: readonly string[] | null): 
 /**
  * The resources a cascading delete of `root` removes besides it: every transitive dependent over
  * OwnerReference edges that has no live owner outside the deleted set (Kubernetes garbage-collector
- * semantics). Dependents that are not stored are skipped. Returned in breadth-first order; each
- * doomed resource's dependents are read once, so the cost grows with the edges of the deleted set.
- * More than `maxNodes` dependents fail with LIMIT_EXCEEDED.
+ * semantics). Dependents that are not stored are skipped, and so are those `passable` rejects (asked
+ * once each): they stay, and are not walked through. Returned in breadth-first order; each doomed
+ * resource's dependents are read once, so the cost grows with the edges of the deleted set. More
+ * than `maxNodes` dependents fail with LIMIT_EXCEEDED.
  */
-export function cascadeDependents(view: GraphView, root: ResourceRef, maxNodes: number): ResourceRef[] {
+export function cascadeDependents(
+  view: GraphView,
+  root: ResourceRef,
+  maxNodes: number,
+  passable?: ((ref: ResourceRef) => boolean) | null,
+): ResourceRef[] {
   const rootId = view.terms.refId(root);
   const owner = view.terms.predicateId(OWNER_REFERENCE, !view.inTxn);
   if (rootId === undefined || owner === undefined) return [];
   const doomed = new Set<number>([rootId]);
   const order: number[] = [];
+  const mayRemove = removableIds(view, passable);
   // A dependent with a live owner is passed over; if that owner is doomed later, the owner's own
   // dependents are read and the dependent is examined again.
   for (let next = 0, queue = [rootId]; next < queue.length; next++) {
     for (const ids of scan(view, 'spo', [[queue[next]!, owner]])) {
       const id = ids.o;
-      if (doomed.has(id) || !isStored(view, id) || hasLiveOwner(view, id, owner, doomed)) continue;
+      if (doomed.has(id) || !isStored(view, id) || !mayRemove(id)) continue;
+      if (hasLiveOwner(view, id, owner, doomed)) continue;
       doomed.add(id);
       order.push(id);
       queue.push(id);
@@ -266,6 +274,23 @@ export function cascadeDependents(view: GraphView, root: ResourceRef, maxNodes: 
     }
   }
   return order.map((id) => view.terms.ref(id, !view.inTxn));
+}
+
+/** `passable` on term ids, asked once per id (every id when absent). */
+function removableIds(
+  view: GraphView,
+  passable: ((ref: ResourceRef) => boolean) | null | undefined,
+): (id: number) => boolean {
+  if (!passable) return () => true;
+  const answers = new Map<number, boolean>();
+  return (id) => {
+    let answer = answers.get(id);
+    if (answer === undefined) {
+      answer = passable(view.terms.ref(id, !view.inTxn));
+      answers.set(id, answer);
+    }
+    return answer;
+  };
 }
 
 function hasLiveOwner(view: GraphView, id: number, owner: number, doomed: ReadonlySet<number>): boolean {

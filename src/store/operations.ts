@@ -15,6 +15,7 @@ import type {
   RelationshipPattern,
   RelationshipWatchOptions,
   ResourcePatch,
+  ResourceRef,
   ResourceRefInput,
   TransactionOptions,
 } from './types.ts';
@@ -179,7 +180,12 @@ export function planOperation(operation: Operation, field: string): PlannedOpera
 }
 
 /** Runs one planned operation inside the write transaction. */
-export function runOperation(txn: WriteTxn, operation: PlannedOperation, field: string): OperationResult {
+export function runOperation(
+  txn: WriteTxn,
+  operation: PlannedOperation,
+  field: string,
+  passable: ((ref: ResourceRef) => boolean) | null = null,
+): OperationResult {
   switch (operation.op) {
     case 'add':
     case 'update':
@@ -202,12 +208,16 @@ export function runOperation(txn: WriteTxn, operation: PlannedOperation, field: 
       return { op: 'patch', resource, changed };
     }
     case 'delete': {
-      const { deleted, dependents, removedRelationships } = txn.deleteCascade(
-        operation.ref,
-        operation.expectedVersion,
-        operation.propagation,
-      );
-      return { op: 'delete', deleted, dependents, removedRelationships: removedRelationships.length };
+      return {
+        op: 'delete',
+        ...txn.deleteCascade(
+          operation.ref,
+          operation.expectedVersion,
+          operation.propagation,
+          'deleted',
+          passable,
+        ),
+      };
     }
     case 'addRelationship':
       return { op: 'addRelationship', ...txn.link(operation.content, `${field}.relationship`) };
@@ -235,9 +245,14 @@ export function sequenceFailed(cause: unknown): unknown {
 }
 
 /** Runs one planned operation of a transaction; a store error names the operation. */
-export function runPlanned(txn: WriteTxn, operation: PlannedOperation, i: number): OperationResult {
+export function runPlanned(
+  txn: WriteTxn,
+  operation: PlannedOperation,
+  i: number,
+  passable: ((ref: ResourceRef) => boolean) | null = null,
+): OperationResult {
   try {
-    return runOperation(txn, operation, `operations[${i}]`);
+    return runOperation(txn, operation, `operations[${i}]`, passable);
   } catch (error) {
     if (error instanceof StoreError) {
       throw new StoreError(error.code, `operations[${i}]: ${error.message}`, {

@@ -8,7 +8,15 @@ import type { WalkOptions } from './graph.ts';
 import { parseLabelSelector } from './labels.ts';
 import { optionalStringList } from './operations.ts';
 import type { Reader, ResourceQuery } from './reads.ts';
-import type { Direction, ListQuery, PathOptions, ReadOptions, ResourceRef } from './types.ts';
+import type {
+  CascadeOptions,
+  Direction,
+  ListQuery,
+  PassableOptions,
+  PathOptions,
+  ReadOptions,
+  ResourceRef,
+} from './types.ts';
 import { isPlainObject, normalizePredicateType, optionalKeyString, REF_LIMITS } from './validate.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -100,8 +108,10 @@ export class QueryInput {
   }
 }
 
-/** The `passable` option of a walk, checked (undefined when absent). */
-export function passableOf(options: PathOptions): ((ref: ResourceRef) => boolean) | undefined {
+/** The `passable` option of a walk or a cascading delete, checked (undefined when absent). */
+export function passableOf(
+  options: PassableOptions | CascadeOptions,
+): ((ref: ResourceRef) => boolean) | undefined {
   const { passable } = options;
   if (passable === undefined || passable === null) return undefined;
   if (typeof passable !== 'function') throw badInput('passable', 'must be a function');

@@ -312,14 +312,15 @@ export class LmdbStore implements Store {
     const propagation = propagationOf(options.propagation, 'propagation');
     const dryRun = options.dryRun ?? false;
     if (typeof dryRun !== 'boolean') throw badInput('dryRun', 'must be a boolean');
+    const passable = passableOf(options) ?? null;
     if (dryRun) {
       const { value, revision } = await this.#commits.dryRun((txn) =>
-        txn.deleteCascade(target, version, propagation, 'previous'),
+        txn.deleteCascade(target, version, propagation, 'previous', passable),
       );
       return { ...value, revision, dryRun };
     }
     const { value, revision } = await this.#commits.write((txn) =>
-      txn.deleteCascade(target, version, propagation),
+      txn.deleteCascade(target, version, propagation, 'deleted', passable),
     );
     return { ...value, revision, dryRun };
   }

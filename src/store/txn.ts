@@ -157,16 +157,19 @@ export class WriteTxn {
    * Deletes a resource and, unless `propagation` is ORPHAN, its transitive dependents without another
    * live owner (LIMIT_EXCEEDED past the transaction's bound); every deleted resource takes its
    * relationships with it. With `report: 'previous'` the resources are reported as they were before
-   * (for dry runs, whose transaction is rolled back).
+   * (for dry runs, whose transaction is rolled back). Dependents `passable` rejects stay (see
+   * {@link cascadeDependents}).
    */
   deleteCascade(
     ref: ResourceRef,
     expectedVersion: number | null,
     propagation: DeletePropagation,
     report: 'deleted' | 'previous' = 'deleted',
+    passable: ((ref: ResourceRef) => boolean) | null = null,
   ): { deleted: Resource; dependents: Resource[]; removedRelationships: Relationship[] } {
     const view = { dbs: this.#dbs, terms: this.#terms, inTxn: true };
-    const dependents = propagation === 'ORPHAN' ? [] : cascadeDependents(view, ref, this.#maxDependents);
+    const dependents =
+      propagation === 'ORPHAN' ? [] : cascadeDependents(view, ref, this.#maxDependents, passable);
     const removedRelationships: Relationship[] = [];
     const deleteOne = (target: ResourceRef, version: number | null) => {
       const result = this.deleteResource(target, version);
@@ -240,7 +243,9 @@ export class WriteTxn {
     const uidKey = Buffer.from(uid);
     const owner = this.#dbs.uids.get(uidKey);
     if (owner)
-      throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`);
+      throw new StoreError('ALREADY_EXISTS', `${field}.uid: uid ${uid} is already used by another resource`, {
+        field: `${field}.uid`,
+      });
     const resource = this.#stamp(content, uid, 1, this.#now, payload);
     const state = this.#resources.store(key, resource, payload.json);
     this.#dbs.uids.put(uidKey, key);

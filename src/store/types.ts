@@ -189,12 +189,26 @@ export type Operation =
 /** The effect of one operation of a transaction, in order. */
 export type OperationResult =
   | { op: 'add' | 'update' | 'apply' | 'patch'; resource: Resource; changed: boolean }
-  | { op: 'delete'; deleted: Resource; dependents: Resource[]; removedRelationships: number }
+  | { op: 'delete'; deleted: Resource; dependents: Resource[]; removedRelationships: Relationship[] }
   | { op: 'addRelationship'; relationship: Relationship; changed: boolean }
   | { op: 'deleteRelationship'; deleted: boolean };
 
-/** Options of {@link Store.transaction}. */
-export interface TransactionOptions {
+/**
+ * What a view that decorates a store lets a cascading delete remove (an authorizing view passes what
+ * its caller may see and delete); GraphQL arguments never set it.
+ */
+export interface CascadeOptions {
+  /**
+   * The dependents a cascading delete may remove. One for which it is false is neither deleted nor
+   * walked through: it stays, as if it had another live owner, and so do the dependents it owns
+   * (unless another deleted owner reaches them). Asked once per dependent met; the deleted resource
+   * itself is not asked about.
+   */
+  readonly passable?: ((ref: ResourceRef) => boolean) | null | undefined;
+}
+
+/** Options of {@link Store.transaction}; `passable` applies to each cascading delete of it. */
+export interface TransactionOptions extends CascadeOptions {
   /**
    * Ties transactions that are queued back to back, without awaiting each other, into one ordered
    * sequence (any object serves as one; the store remembers it weakly): once one of them fails, every
@@ -252,7 +266,7 @@ export interface DeleteResult {
  */
 export type DeletePropagation = 'ORPHAN' | 'BACKGROUND' | 'FOREGROUND';
 
-export interface DeleteOptions {
+export interface DeleteOptions extends CascadeOptions {
   readonly propagation?: DeletePropagation | null | undefined;
   /** Compute what would be deleted and change nothing. */
   readonly dryRun?: boolean | null | undefined;

@@ -453,6 +453,38 @@ describe('cascading delete', () => {
     assert.deepEqual(names(store.list({}).items), ['c0']);
   });
 
+  it('should keep the dependents passable rejects, and what only they own, in deletes and transactions', async () => {
+    for (const via of ['delete', 'dry run', 'transaction'] as const) {
+      const store = await tempStore();
+      const { d, rs1, p1, p2, p3 } = await ownershipTree(store);
+      const asked: string[] = [];
+      // rs1 is kept: p1 (owned by rs1 alone) stays with it; p2 has rs3 anyway; rs2 and p3 go.
+      const passable = (ref: ResourceRef) => {
+        asked.push(ref.name);
+        return ref.name !== rs1.name;
+      };
+      const options = { propagation: 'BACKGROUND', passable } as const;
+      const result =
+        via === 'transaction'
+          ? (await store.transaction([{ op: 'delete', ref: d, propagation: 'BACKGROUND' }], { passable }))
+              .results[0]!
+          : await store.delete(d, null, { ...options, dryRun: via === 'dry run' });
+      assert.ok('dependents' in result);
+      assert.deepEqual(result.dependents.map((r) => r.ref.name).sort(), ['p3', 'rs2'], via);
+      assert.equal(new Set(asked).size, asked.length, `${via}: each dependent asked once`);
+      assert.ok(!asked.includes(p1.name), `${via}: not walked through rs1`);
+      const removed = result.removedRelationships.map((r) => `${r.subject.name}>${r.object.name}`).sort();
+      assert.deepEqual(removed, ['d>rs1', 'd>rs2', 'rs2>p3'], via);
+      if (via === 'dry run') continue;
+      assert.deepEqual(
+        names(store.list({}).items).sort(),
+        [p1, p2, rs1, apps('ReplicaSet', 'rs3')].map((r) => r.name).sort(),
+      );
+      assert.equal(store.get(p3), null);
+      assert.deepEqual(store.checkIntegrity(), []);
+    }
+  });
+
   it('should end on ownership cycles and skip dependents that are not stored', async () => {
     const store = await tempStore();
     const [a, b] = [apps('ReplicaSet', 'a'), pod('b')];

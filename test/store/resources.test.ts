@@ -37,7 +37,10 @@ describe('resources', () => {
   it('should reject a second resource with the same uid', async () => {
     const store = await tempStore();
     await store.add({ ref: pod('a'), uid: 'u-1' });
-    assert.equal(await codeOf(store.add({ ref: pod('b'), uid: 'u-1' })), 'ALREADY_EXISTS');
+    await assert.rejects(store.add({ ref: pod('b'), uid: 'u-1' }), {
+      code: 'ALREADY_EXISTS',
+      details: { field: 'resource.uid' },
+    });
     assert.equal(store.get(pod('b')), null);
   });
 
