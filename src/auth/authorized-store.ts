@@ -93,7 +93,7 @@ export function authorizedStore(store: Store, principal: Principal): Store {
     ...authorizedReads(scope),
     traverse: authorizedTraverse(scope),
     shortestPath: (from, to, options) => authorizedPath(scope, from, to, options),
-    ...authorizedWrites({ store, can }),
+    ...authorizedWrites(scope),
     ...authorizedWatches(scope),
     storage: () => store.storage(),
     checkIntegrity: () => store.checkIntegrity(),

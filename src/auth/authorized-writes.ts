@@ -1,7 +1,9 @@
 /**
  * The writes of the authorized store: every operation is checked against the principal's rules
  * before anything is written, and one it may not make fails with FORBIDDEN. A cascading delete needs
- * `delete` on every transitive OwnerReference dependent, found by the store's own walk.
+ * `delete` on every transitive OwnerReference dependent the principal may see, and keeps those it
+ * may not (`authorized-deletes.ts`). Errors and results say nothing of what it may not see
+ * (`concealed.ts`, `shownDeletion`).
  */
 import {
   invariant,
@@ -9,26 +11,24 @@ import {
   type LoadBatch,
   type Operation,
   OWNER_REFERENCE,
-  type Page,
   type RelationshipInput,
-  type ResourceMetadata,
-  type ResourceRef,
-  type ResourceRefInput,
-  refString,
   type Store,
   StoreError,
   type TransactionOptions,
   type TransactionResult,
-  type TraversalStep,
   type WriteResult,
 } from '../store/index.ts';
+import {
+  removableBy,
+  requireCascade,
+  shownDeletion,
+  shownResults,
+  type WriteScope,
+} from './authorized-deletes.ts';
+import { concealing, normalized, type WriteTarget } from './concealed.ts';
 import { forbidden, type Permissions } from './permissions.ts';
 
-/** What the checks of a view's writes work on: the store behind it and its caller's permissions. */
-export interface WriteScope {
-  readonly store: Store;
-  readonly can: Permissions;
-}
+export type { WriteScope } from './authorized-deletes.ts';
 
 /** The write methods of a store. */
 export type WriteMethods = Pick<
@@ -46,17 +46,6 @@ export type WriteMethods = Pick<
 
 /** A write of a whole resource. */
 type ResourceWrite = Extract<Operation, { op: 'add' | 'update' | 'apply' }>;
-
-/** A ref as callers give it, with group and namespace defaulted as the store does. */
-function normalized(ref: ResourceRefInput): ResourceRef {
-  return {
-    group: ref.group ?? '',
-    version: ref.version,
-    kind: ref.kind,
-    namespace: ref.namespace ?? '',
-    name: ref.name,
-  };
-}
 
 /** A write operation checked against the rules; an apply may become an add or an update. */
 function authorize(scope: WriteScope, operation: Operation): Operation {
@@ -111,85 +100,30 @@ function authorizeApply(scope: WriteScope, operation: Extract<Operation, { op: '
   return { op: 'add', resource: operation.resource };
 }
 
-/** Writing a relationship changes its subject (`update`) and names its object (`get`). */
+/**
+ * Writing a relationship changes its subject (`update`) and tells whether it existed (the answer's
+ * `changed`, `deleted`): it needs `get` on both ends, as seeing the relationship does.
+ */
 function requireLink(can: Permissions, relationship: RelationshipInput): void {
-  can.require('update', normalized(relationship.subject));
+  const subject = normalized(relationship.subject);
+  can.require('update', subject);
+  can.require('get', subject);
   can.require('get', normalized(relationship.object));
 }
 
-/**
- * A cascading delete is allowed only if the principal may delete every transitive dependent over
- * OwnerReference edges, stored or not, including those that another owner would keep.
- */
-function requireCascade(scope: WriteScope, root: ResourceRef): void {
-  const { store, can } = scope;
-  if (can.covers('delete', null, null, null)) return;
-  if (firstDenied(store, root, (ref) => can.allows('delete', ref)) !== null) {
-    throw forbidden(
-      `${can.principal.name} may not delete every dependent a cascading delete of ${root.kind} "${root.name}" could remove`,
-    );
+/** What an operation writes, for the errors it may cause (see `concealed.ts`). */
+function targetOf(operation: Operation | undefined): WriteTarget | null {
+  switch (operation?.op) {
+    case 'add':
+    case 'update':
+    case 'apply':
+      return { ref: normalized(operation.resource.ref), uid: operation.resource.uid };
+    case 'patch':
+    case 'delete':
+      return { ref: normalized(operation.ref) };
+    default:
+      return null;
   }
-}
-
-/**
- * The first transitive OwnerReference dependent of `root` (stored or not) that `allowed` rejects, or
- * null. One walk of the store, bounded by its node limit; an ownership chain deeper than the store's
- * `maxTraversalDepth` is walked on from the deepest level reached, leaving out what was reached.
- */
-function firstDenied(
-  store: Store,
-  root: ResourceRef,
-  allowed: (ref: ResourceRef) => boolean,
-): ResourceRef | null {
-  const { maxTraversalDepth, maxTraversalNodes } = store.limits;
-  const seen = new Set<string>([refString(root)]);
-  let starts: ResourceRef[] = [root];
-  while (starts.length > 0) {
-    const deepest: ResourceRef[] = [];
-    for (const start of starts) {
-      for (const step of ownershipSteps(store, start, maxTraversalDepth, seen)) {
-        if (!allowed(step.ref)) return step.ref;
-        seen.add(refString(step.ref));
-        if (step.depth === maxTraversalDepth) deepest.push(step.ref);
-      }
-      if (seen.size > maxTraversalNodes + 1) {
-        throw new StoreError(
-          'LIMIT_EXCEEDED',
-          `a cascading delete would reach more than ${maxTraversalNodes} dependents`,
-          { field: 'propagation' },
-        );
-      }
-    }
-    starts = deepest;
-  }
-  return null;
-}
-
-/** Every step, all pages, of the walk down OwnerReference edges from `start` that enters no ref of `seen`. */
-function ownershipSteps(
-  store: Store,
-  start: ResourceRef,
-  maxDepth: number,
-  seen: ReadonlySet<string>,
-): TraversalStep<ResourceMetadata>[] {
-  const startKey = refString(start);
-  const passable = (ref: ResourceRef) => {
-    const key = refString(ref);
-    return key === startKey || !seen.has(key);
-  };
-  const options = { direction: 'OUTGOING', predicates: [OWNER_REFERENCE], maxDepth, passable } as const;
-  const steps: TraversalStep<ResourceMetadata>[] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<TraversalStep<ResourceMetadata>> = store.traverse(
-      start,
-      { ...options, limit: store.limits.maxPageSize, after },
-      { data: false },
-    );
-    steps.push(...page.items);
-    after = page.endCursor;
-  } while (after !== null);
-  return steps;
 }
 
 /**
@@ -239,14 +173,24 @@ function checkInSequence<T>(options: TransactionOptions, check: () => T): T {
   }
 }
 
-/** A transaction, checked; its options (a sequence) go to the store with it. */
+/** A transaction, checked; its options (a sequence) go to the store with it, with the caller's cascades. */
 async function transaction(
   scope: WriteScope,
   operations: readonly Operation[],
   options: TransactionOptions = {},
 ): Promise<TransactionResult> {
   const checked = checkInSequence(options, () => checkTransaction(scope, operations));
-  return scope.store.transaction(checked, options);
+  const failing = (error: StoreError) => targetOf(checked[error.details.operationIndex ?? -1]);
+  const result = await concealing(scope, failing, () =>
+    scope.store.transaction(checked, { ...options, passable: removableBy(scope) }),
+  );
+  return { ...result, results: shownResults(scope, result.results) };
+}
+
+/** The index of the batch resource a load error names (`resources[i]...`), or -1. */
+function loadIndex(error: StoreError): number {
+  const match = /^resources\[(\d+)\]/.exec(error.details.field ?? '');
+  return match ? Number(match[1]) : -1;
 }
 
 /**
@@ -255,8 +199,9 @@ async function transaction(
  */
 async function load(scope: WriteScope, batch: LoadBatch, options: TransactionOptions = {}) {
   const { can } = scope;
+  const resources = Array.isArray(batch.resources) ? batch.resources : [];
   checkInSequence(options, () => {
-    for (const resource of Array.isArray(batch.resources) ? batch.resources : []) {
+    for (const resource of resources) {
       const ref = normalized(resource.ref);
       can.require('create', ref);
       can.require('update', ref);
@@ -264,17 +209,27 @@ async function load(scope: WriteScope, batch: LoadBatch, options: TransactionOpt
     for (const relationship of Array.isArray(batch.relationships) ? batch.relationships : [])
       requireLink(can, relationship);
   });
-  return scope.store.load(batch, options);
+  const failing = (error: StoreError) => {
+    const resource = resources[loadIndex(error)];
+    return resource ? { ref: normalized(resource.ref), uid: resource.uid } : null;
+  };
+  return concealing(scope, failing, () => scope.store.load(batch, options));
 }
 
 /** A write of a whole resource, checked, as the store method of the write it became. */
 async function writeResource(scope: WriteScope, operation: ResourceWrite): Promise<WriteResult> {
   const { store } = scope;
   const checked = authorize(scope, operation);
-  if (checked.op === 'add') return store.add(checked.resource);
-  if (checked.op === 'update') return store.update(checked.resource, checked.expectedVersion);
-  invariant(checked.op === 'apply', `a resource write became ${checked.op}`);
-  return store.apply(checked.resource, checked.expectedVersion);
+  return concealing(
+    scope,
+    () => targetOf(checked),
+    () => {
+      if (checked.op === 'add') return store.add(checked.resource);
+      if (checked.op === 'update') return store.update(checked.resource, checked.expectedVersion);
+      invariant(checked.op === 'apply', `a resource write became ${checked.op}`);
+      return store.apply(checked.resource, checked.expectedVersion);
+    },
+  );
 }
 
 /** The write methods of a view: each checks, then hands the write to the store behind it. */
@@ -287,16 +242,28 @@ export function authorizedWrites(scope: WriteScope): WriteMethods {
     apply: (input, expectedVersion) =>
       writeResource(scope, { op: 'apply', resource: input, expectedVersion }),
     async patch(ref, patch, expectedVersion) {
-      authorize(scope, { op: 'patch', ref, patch, expectedVersion });
-      return store.patch(ref, patch, expectedVersion);
+      const operation = authorize(scope, { op: 'patch', ref, patch, expectedVersion });
+      return concealing(
+        scope,
+        () => targetOf(operation),
+        () => store.patch(ref, patch, expectedVersion),
+      );
     },
     async delete(ref, expectedVersion, options = {}) {
-      authorize(scope, { op: 'delete', ref, expectedVersion, propagation: options.propagation });
-      const result = await store.delete(ref, expectedVersion, options);
-      // A dry run changes nothing and answers with the resources as they are: it is a read of them.
-      if (result.dryRun)
-        for (const resource of [result.deleted, ...result.dependents]) can.require('get', resource.ref);
-      return result;
+      const operation = authorize(scope, {
+        op: 'delete',
+        ref,
+        expectedVersion,
+        propagation: options.propagation,
+      });
+      // A dry run changes nothing and answers with the resource as it is: it is a read of it.
+      if (options.dryRun === true) can.require('get', normalized(ref));
+      const result = await concealing(
+        scope,
+        () => targetOf(operation),
+        () => store.delete(ref, expectedVersion, { ...options, passable: removableBy(scope) }),
+      );
+      return shownDeletion(scope, result);
     },
     async addRelationships(inputs) {
       for (const input of inputs) requireLink(can, input);

@@ -1,7 +1,7 @@
 /**
- * Permissions: Kubernetes-RBAC-like rules (verbs × namespaces × kinds), the principals they belong
- * to, and {@link Permissions}, a principal's rules compiled for the checks the authorized store makes
- * on every resource it reads, walks or writes.
+ * Permissions: Kubernetes-RBAC-like rules (verbs × namespaces × kinds, and the server's other paths
+ * such as `/metrics`), the principals they belong to, and {@link Permissions}, a principal's rules
+ * compiled for the checks the authorized store makes on every resource it reads, walks or writes.
  */
 import { type ResourceRef, StoreError } from '../store/index.ts';
 
@@ -12,14 +12,35 @@ export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'] as c
 export type Verb = (typeof VERBS)[number];
 
 /**
- * One rule: it allows each of `verbs` on resources in any of `namespaces` whose kind is any of
- * `kinds`. `'*'` stands for every verb, namespace or kind. Cluster-scoped resources are in namespace
- * `""`. A kind is `Kind` (of any group) or `group/Kind` (the core group is written `core/Kind`).
+ * A rule on resources: it allows each of `verbs` on resources in any of `namespaces` whose kind is
+ * any of `kinds`. `'*'` stands for every verb, namespace or kind. Cluster-scoped resources are in
+ * namespace `""`. A kind is `Kind` (of any group) or `group/Kind` (the core group is written
+ * `core/Kind`).
  */
-export interface Rule {
+export interface ResourceRule {
   readonly verbs: readonly (Verb | '*')[];
   readonly namespaces: readonly string[];
   readonly kinds: readonly string[];
+}
+
+/** The paths of the server besides GraphQL that a rule may open (as Kubernetes' `nonResourceURLs`). */
+export const NON_RESOURCE_URLS = ['/metrics'] as const;
+
+/**
+ * A rule on the server's other paths: it allows `get` (also written `*`) of each of
+ * `nonResourceURLs` (one of {@link NON_RESOURCE_URLS}, or `*` for all of them).
+ */
+export interface NonResourceRule {
+  readonly verbs: readonly ('get' | '*')[];
+  readonly nonResourceURLs: readonly string[];
+}
+
+/** One rule of a principal: on resources, or on the server's other paths. */
+export type Rule = ResourceRule | NonResourceRule;
+
+/** Whether `rule` is a rule on resources. */
+function isResourceRule(rule: Rule): rule is ResourceRule {
+  return 'kinds' in rule;
 }
 
 /** An authenticated caller and what it may do: the union of its rules. */
@@ -62,7 +83,7 @@ function compileKinds(entries: readonly string[]): Map<string, typeof ANY_GROUP 
   return kinds;
 }
 
-function compileRule(rule: Rule): CompiledRule {
+function compileRule(rule: ResourceRule): CompiledRule {
   return {
     allNamespaces: rule.namespaces.includes('*'),
     namespaces: new Set(rule.namespaces),
@@ -92,10 +113,17 @@ export function forbidden(message: string): StoreError {
 /** A principal's rules, compiled for checks. */
 export class Permissions {
   readonly #byVerb = new Map<Verb, CompiledRule[]>();
+  /** The non-resource paths the principal may get (`*`: all). */
+  readonly #urls = new Set<string>();
 
   /** Compiles the rules of `principal`, who is named in every refusal. */
   constructor(readonly principal: Principal) {
-    const compiled = principal.rules.map((rule) => ({ rule, compiled: compileRule(rule) }));
+    for (const rule of principal.rules) {
+      if (!isResourceRule(rule)) for (const url of rule.nonResourceURLs) this.#urls.add(url);
+    }
+    const compiled = principal.rules
+      .filter(isResourceRule)
+      .map((rule) => ({ rule, compiled: compileRule(rule) }));
     for (const verb of VERBS) {
       this.#byVerb.set(
         verb,
@@ -142,11 +170,19 @@ export class Permissions {
     return namespaces;
   }
 
+  /** May the principal get the server's path `url` (one of {@link NON_RESOURCE_URLS})? */
+  allowsUrl(url: string): boolean {
+    return this.#urls.has(url) || this.#urls.has('*');
+  }
+
+  /** The FORBIDDEN error of `verb` on `ref`, naming the principal, the kind and the namespace. */
+  refusal(verb: Verb, ref: Target): StoreError {
+    const where = ref.namespace === '' ? 'cluster-scoped' : `in namespace "${ref.namespace}"`;
+    return forbidden(`${this.principal.name} may not ${verb} ${qualifiedKind(ref)} ${where}`);
+  }
+
   /** Throws FORBIDDEN unless the principal may do `verb` on `ref`. */
   require(verb: Verb, ref: Target): void {
-    if (!this.allows(verb, ref)) {
-      const where = ref.namespace === '' ? 'cluster-scoped' : `in namespace "${ref.namespace}"`;
-      throw forbidden(`${this.principal.name} may not ${verb} ${qualifiedKind(ref)} ${where}`);
-    }
+    if (!this.allows(verb, ref)) throw this.refusal(verb, ref);
   }
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
@@ -63,6 +63,30 @@ describe('auth configuration', () => {
       [{ jwt: { algorithm: 'RS256', secret: SECRET } }, /\/jwt with RS256 needs `publicKey`/],
       [{ jwt: { algorithm: 'HS256', secret: SECRET, publicKey: 'x' } }, /\/jwt with HS256 needs `secret`/],
       [{ jwt: { algorithm: 'ES256', publicKey: 'not a key' } }, /\/jwt publicKey is not a PEM public key/],
+      [
+        { jwt: { algorithm: 'HS256', secret: SECRET, secretFile: '/nowhere' } },
+        /\/jwt has both `secret` and `secretFile`/,
+      ],
+      [
+        { jwt: { algorithm: 'RS256', publicKeyFile: '/nowhere/key.pem' } },
+        /\/jwt\/publicKeyFile \/nowhere\/key\.pem cannot be read/,
+      ],
+      [
+        {
+          principals: [
+            { name: 'x', tokens: [TOKEN], rules: [{ verbs: ['list'], nonResourceURLs: ['/metrics'] }] },
+          ],
+        },
+        /\/principals\/0\/rules\/0\/verbs\/0 must be equal to one of the allowed values \(get, \*\)/,
+      ],
+      [
+        {
+          principals: [
+            { name: 'x', tokens: [TOKEN], rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] },
+          ],
+        },
+        /\/principals\/0\/rules\/0\/nonResourceURLs\/0 must be equal to one of the allowed values \(\/metrics, \*\)/,
+      ],
     ];
     for (const [config, message] of cases) {
       assert.throws(
@@ -117,6 +141,27 @@ describe('auth configuration', () => {
     );
     assert.throws(() => loadAuthFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot be read/);
   });
+
+  it('should read a JWT key file named relative to the auth file, anew at each load', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'keys'));
+    const file = join(dir, 'auth.yaml');
+    writeFileSync(file, 'jwt: { algorithm: HS256, secretFile: keys/secret }\n');
+    writeFileSync(join(dir, 'keys', 'secret'), `${SECRET}\n`);
+    const first = createAuthenticator(loadAuthFile(file));
+    assert.equal(
+      (await first.authenticate(await jwt('alice')))?.name,
+      'alice',
+      'the final newline is not the key',
+    );
+    const rotated = 'a-rotated-secret-of-at-least-32-bytes';
+    writeFileSync(join(dir, 'keys', 'secret'), rotated);
+    const second = createAuthenticator(loadAuthFile(file));
+    assert.equal(await second.authenticate(await jwt('alice')), null);
+    assert.equal((await second.authenticate(await jwt('alice', rotated)))?.name, 'alice');
+    writeFileSync(join(dir, 'keys', 'secret'), 'short');
+    assert.throws(() => loadAuthFile(file), /\/jwt secret must be at least 32 bytes/);
+  });
 });
 
 describe('authenticator', () => {
@@ -154,6 +199,27 @@ describe('authenticator', () => {
     );
     const tokensOnly = createAuthenticator({ principals: [{ name: 'plain', tokens: [TOKEN] }] });
     assert.equal(await tokensOnly.authenticate(await jwt('alice')), null, 'no JWT without a jwt key');
+  });
+
+  it("should give a session that ends at a JWT's exp plus the clock tolerance, and never for a static token", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const strict = createAuthenticator(config);
+    assert.deepEqual(await strict.session(await jwt('alice', SECRET, exp)), {
+      principal: { name: 'alice', rules: RULES },
+      expiresAt: exp * 1000,
+    });
+    assert.deepEqual(await strict.session(TOKEN), {
+      principal: { name: 'plain', rules: RULES },
+      expiresAt: null,
+    });
+    assert.equal(await strict.session('nobody-0123456789'), null);
+    const lenient = createAuthenticator({ ...config, jwt: { ...config.jwt!, clockToleranceSeconds: 30 } });
+    assert.equal((await lenient.session(await jwt('alice', SECRET, exp)))?.expiresAt, (exp + 30) * 1000);
+    const forever = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .sign(new TextEncoder().encode(SECRET));
+    assert.equal((await strict.session(forever))?.expiresAt, null, 'a JWT without exp does not expire');
   });
 
   it('should read the principal from the configured claim, and check issuer and audience', async () => {

@@ -230,12 +230,13 @@ describe('authorized store: writes', () => {
     );
   });
 
-  it('should refuse a cascade unless every transitive dependent may be deleted, however deep', async () => {
+  it('should refuse a cascade reaching what the principal sees but may not delete, however deep', async () => {
     const store = await tempStore({ maxTraversalDepth: 2 });
     const chain = [0, 1, 2, 3, 4].map((i) => pod(`c${i}`, 'a'));
     await addAll(store, chain);
     await store.addRelationships(chain.slice(1).map((ref, i) => owns(chain[i]!, ref)));
-    await store.addRelationships([owns(chain[4]!, pod('beyond', 'c'))]);
+    // alice may get Pods in `b` but not delete them.
+    await store.addRelationships([owns(chain[4]!, pod('beyond', 'b'))]);
     const view = authorizedStore(store, ALICE);
     assert.equal(await codeOf(view.delete(chain[0]!, null, { propagation: 'BACKGROUND' })), 'FORBIDDEN');
     assert.equal(
@@ -243,10 +244,53 @@ describe('authorized store: writes', () => {
       'FORBIDDEN',
     );
     assert.equal(store.count(), 5);
-    await store.deleteRelationships([owns(chain[4]!, pod('beyond', 'c'))]);
+    await store.deleteRelationships([owns(chain[4]!, pod('beyond', 'b'))]);
     const result = await view.delete(chain[0]!, null, { propagation: 'BACKGROUND' });
     assert.deepEqual(names(result.dependents), ['c1', 'c2', 'c3', 'c4']);
     assert.equal(store.count(), 0);
+  });
+
+  it('should keep the dependents the principal may not see, reporting neither them nor their edges', async () => {
+    const store = await tempStore();
+    const [root, kept, child] = [pod('root', 'a'), pod('kept', 'a'), pod('child', 'a')];
+    const hidden = [pod('hidden', 'c'), apps('ReplicaSet', 'rs', 'b'), node('n1')];
+    await addAll(store, [root, kept, child, ...hidden]);
+    await store.addRelationships([
+      owns(root, kept),
+      owns(kept, child),
+      ...hidden.map((ref) => owns(root, ref)),
+      // What only a hidden owner owns is not reached through it.
+      owns(hidden[0]!, pod('under-hidden', 'a')),
+      link(kept, hidden[0]!),
+    ]);
+    await store.add({ ref: pod('under-hidden', 'a') });
+    const view = authorizedStore(store, ALICE);
+    for (const propagation of ['BACKGROUND', 'FOREGROUND'] as const) {
+      const plan = await view.delete(root, null, { propagation, dryRun: true });
+      assert.deepEqual(names(plan.dependents).sort(), ['child', 'kept'], propagation);
+      assert.equal(plan.removedRelationships.length, 2, `${propagation}: root>kept and kept>child`);
+      const planned = await view.transaction([{ op: 'delete', ref: root, propagation }]).catch(() => null);
+      assert.ok(planned, 'a transaction cascades the same way');
+      const [deleted] = planned.results;
+      assert.ok(deleted?.op === 'delete');
+      assert.deepEqual(names(deleted.dependents).sort(), ['child', 'kept']);
+      assert.equal(deleted.removedRelationships.length, 2);
+      for (const ref of hidden) assert.ok(store.get(ref), `${propagation}: ${ref.name} stays`);
+      assert.ok(store.get(pod('under-hidden', 'a')));
+      assert.equal(store.get(root), null);
+      await addAll(store, [root, kept, child]);
+      await store.addRelationships([
+        owns(root, kept),
+        owns(kept, child),
+        ...hidden.map((ref) => owns(root, ref)),
+      ]);
+    }
+    const admin = authorizedStore(store, {
+      name: 'admin',
+      rules: [{ verbs: ['*'], namespaces: ['*'], kinds: ['*'] }],
+    });
+    const all = await admin.delete(root, null, { propagation: 'BACKGROUND', dryRun: true });
+    assert.deepEqual(names(all.dependents).sort(), ['child', 'hidden', 'kept', 'n1', 'rs', 'under-hidden']);
   });
 
   it("should hold a cascade check to the store's node limit", async () => {

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Permissions, type Rule, VERBS, type Verb } from '../../src/auth/index.ts';
+import {
+  type NonResourceRule,
+  Permissions,
+  type ResourceRule,
+  type Rule,
+  VERBS,
+  type Verb,
+} from '../../src/auth/index.ts';
 import { isStoreError } from '../../src/store/index.ts';
 
 const NAMESPACES = ['a', 'b', ''];
@@ -15,7 +22,7 @@ const KIND_ENTRIES = ['*', ...KINDS, ...KINDS.flatMap((kind) => GROUPS.map((g) =
 
 /** The rules read the plain way. */
 function allowed(
-  rules: readonly Rule[],
+  rules: readonly ResourceRule[],
   verb: Verb,
   ref: { group: string; kind: string; namespace: string },
 ) {
@@ -29,19 +36,24 @@ function allowed(
   );
 }
 
-const ruleArbitrary: fc.Arbitrary<Rule> = fc.record({
+const ruleArbitrary: fc.Arbitrary<ResourceRule> = fc.record({
   verbs: fc.subarray([...VERBS, '*' as const], { minLength: 1 }),
   namespaces: fc.subarray(['*', ...NAMESPACES], { minLength: 1 }),
   kinds: fc.subarray(KIND_ENTRIES, { minLength: 1 }),
 });
 
+const urlRuleArbitrary: fc.Arbitrary<NonResourceRule> = fc.record({
+  verbs: fc.subarray(['get', '*'] as const, { minLength: 1 }),
+  nonResourceURLs: fc.subarray(['/metrics', '*'], { minLength: 1 }),
+});
+
 const can = (...rules: Rule[]) => new Permissions({ name: 'tester', rules });
 
 describe('permissions', () => {
-  it('should allow exactly what a plain reading of random rules allows', () => {
+  it('should allow exactly what a plain reading of random rules allows, whatever path rules come with them', () => {
     fc.assert(
-      fc.property(fc.array(ruleArbitrary, { maxLength: 4 }), (rules) => {
-        const permissions = can(...rules);
+      fc.property(fc.array(ruleArbitrary, { maxLength: 4 }), fc.array(urlRuleArbitrary), (rules, urls) => {
+        const permissions = can(...rules, ...urls);
         for (const verb of VERBS)
           for (const namespace of NAMESPACES)
             for (const group of GROUPS)
@@ -97,6 +109,16 @@ describe('permissions', () => {
     assert.ok(!permissions.allows('get', { group: 'apps', kind: 'Pod', namespace: 'a' }));
     assert.ok(permissions.covers('get', null, '', 'Pod'));
     assert.ok(!permissions.covers('get', null, null, 'Pod'), 'a Pod of any group is not covered');
+  });
+
+  it('should open a server path only to a rule naming it or every path, never to rules on resources', () => {
+    const everything: ResourceRule = { verbs: ['*'], namespaces: ['*'], kinds: ['*'] };
+    assert.ok(!can(everything).allowsUrl('/metrics'));
+    assert.ok(can({ verbs: ['get'], nonResourceURLs: ['/metrics'] }).allowsUrl('/metrics'));
+    assert.ok(can({ verbs: ['*'], nonResourceURLs: ['*'] }).allowsUrl('/metrics'));
+    const metricsOnly = can({ verbs: ['get'], nonResourceURLs: ['/metrics'] });
+    assert.ok(!metricsOnly.covers('get', null, null, null), 'a path rule allows no resource');
+    assert.ok(!metricsOnly.allows('get', { group: '', kind: 'Pod', namespace: 'a' }));
   });
 
   it('should allow nothing without rules, and refuse with FORBIDDEN naming who, what and where', () => {
