@@ -52,8 +52,10 @@ export const SERVE_USAGE = `usage: resource-store serve [--data DIR | --in-memor
   --init-timeout-ms N        how long a websocket may wait before connection_init
                              (env RESOURCE_STORE_INIT_TIMEOUT_MS; default ${DEFAULTS.connectionInitTimeoutMs})
   --auth-file FILE           require bearer tokens: principals, their tokens or a JWT key, and
-                             their rules, in YAML or JSON (see the README)
+                             their rules, in YAML or JSON (see the README); read again on SIGHUP
                              (env RESOURCE_STORE_AUTH_FILE; default: no auth, everything allowed)
+  --metrics-public           with --auth-file, serve /metrics without a token (else a scrape needs
+                             a principal with a rule on it) (env RESOURCE_STORE_METRICS_PUBLIC=true)
   --types FILE               JSON Schemas for the data of resource kinds and predicate types, YAML
                              or JSON: { resources: [{ group, version, kind, schema }],
                              predicates: [{ type, schema }] }, checked at start (env RESOURCE_STORE_TYPES)
@@ -70,5 +72,6 @@ ${LIMIT_USAGE}
   -h, --help                 show this help
 
 GraphQL (HTTP and websocket) and GraphiQL are served at http://HOST:PORT/graphql. Turn introspection
-and GraphiQL off in production.
+and GraphiQL off in production. SIGINT and SIGTERM stop the server; SIGHUP reloads the auth file (a
+bad one is logged and the one in place stays).
 `;

@@ -1,11 +1,12 @@
 /**
- * `resource-store serve`: serves GraphQL over HTTP and websocket until SIGINT or SIGTERM. Its
- * options come from flags, else environment variables, else the server's defaults.
+ * `resource-store serve`: serves GraphQL over HTTP and websocket until SIGINT or SIGTERM, reloading
+ * its auth file on SIGHUP. Its options come from flags, else environment variables, else the
+ * server's defaults.
  */
 import { parseArgs } from 'node:util';
 import { type AuthConfig, AuthConfigError, loadAuthFile } from '../server/auth.ts';
 import { DEFAULTS } from '../server/defaults.ts';
-import { createApp } from '../server/index.ts';
+import { type App, createApp } from '../server/index.ts';
 import { DEFAULT_LIMITS, LIMIT_NAMES, type Limits } from '../server/limits.ts';
 import { LOG_LEVELS, type LogLevel } from '../server/logging.ts';
 import type { RetentionOptions, TypeRegistration } from '../store/index.ts';
@@ -33,6 +34,10 @@ export interface ServeConfig {
   readonly demo: boolean;
   /** Set when `--auth-file` is given: authentication and authorization on. */
   readonly auth?: AuthConfig;
+  /** The auth file, read again on SIGHUP. */
+  readonly authFile?: string;
+  /** With auth on, serve `/metrics` without a token (`--metrics-public`). */
+  readonly metricsPublic: boolean;
 }
 
 /** What `serve` passes to the store besides where it is: `--types` and the retention flags. */
@@ -55,6 +60,7 @@ const SERVE_OPTIONS = {
   'init-timeout-ms': { type: 'string' },
   'log-level': { type: 'string' },
   'no-metrics': { type: 'boolean' },
+  'metrics-public': { type: 'boolean' },
   'auth-file': { type: 'string' },
   types: { type: 'string' },
   'retention-revisions': { type: 'string' },
@@ -78,6 +84,7 @@ type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & 
   'init-timeout-ms'?: string;
   'log-level'?: string;
   'no-metrics'?: boolean;
+  'metrics-public'?: boolean;
   'auth-file'?: string;
   types?: string;
   'retention-revisions'?: string;
@@ -112,6 +119,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     ),
     logLevel: logLevel(flags['log-level'], env),
     metrics: switchSetting(flags['no-metrics'], 'RESOURCE_STORE_METRICS', env, DEFAULTS.metrics),
+    metricsPublic: metricsPublic(flags['metrics-public'], env),
     ...authSetting(flags['auth-file'] ?? env.RESOURCE_STORE_AUTH_FILE),
   };
 }
@@ -207,12 +215,19 @@ function corsOrigins(flags: string[] | undefined, env: NodeJS.ProcessEnv): strin
   return kept;
 }
 
+/** `--metrics-public`, else `RESOURCE_STORE_METRICS_PUBLIC`, else off. */
+function metricsPublic(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (flag) return true;
+  const value = env.RESOURCE_STORE_METRICS_PUBLIC;
+  return value === undefined ? DEFAULTS.metricsPublic : booleanValue('RESOURCE_STORE_METRICS_PUBLIC', value);
+}
+
 /** The checked auth file, when one is named. */
-function authSetting(file: string | undefined): { auth?: AuthConfig } {
+function authSetting(file: string | undefined): { auth?: AuthConfig; authFile?: string } {
   if (file === undefined) return {};
   if (file === '') throw new UsageError('--auth-file needs a file');
   try {
-    return { auth: loadAuthFile(file) };
+    return { auth: loadAuthFile(file), authFile: file };
   } catch (error) {
     if (error instanceof AuthConfigError) throw new UsageError(error.message);
     throw error;
@@ -231,27 +246,48 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * Reloads the auth file on every SIGHUP (instead of Node's default, ending the process): a valid
+ * file replaces the configuration, a bad one is logged by the app and changes nothing. Without an
+ * auth file there is nothing to reload, and the signal is only noted. Returns the uninstaller.
+ */
+function reloadOnHangup(app: App, authFile: string | undefined): () => void {
+  const onHangup = () => {
+    if (authFile === undefined) {
+      process.stderr.write('resource-store serve: SIGHUP: no --auth-file to reload\n');
+      return;
+    }
+    // The app logs the outcome, a failure included, and keeps serving either way.
+    app.reloadAuth(() => loadAuthFile(authFile)).catch(() => {});
+  };
+  process.on('SIGHUP', onHangup);
+  return () => process.off('SIGHUP', onHangup);
+}
+
 /** Creates the demo store when there is none yet, and says so. */
 async function seedDemo(path: string, settings: StoreSettings): Promise<void> {
   const summary = await createDemoStore(path, { types: settings.types });
   if (summary !== null) process.stdout.write(demoLine(path, summary));
 }
 
-/** Serves until the first SIGINT or SIGTERM, then stops; resolves to the exit code. */
+/** Serves until the first SIGINT or SIGTERM, reloading the auth file on SIGHUP, then stops; resolves to the exit code. */
 async function serve(config: ServeConfig): Promise<number> {
-  const { store, demo, ...options } = config;
+  const { store, demo, authFile, ...options } = config;
   const app = createApp({ storeOptions: store, ...options });
   const signal = shutdownSignal();
+  const stopReloading = reloadOnHangup(app, authFile);
   try {
     if (demo && 'path' in store) await seedDemo(store.path, store);
     await app.start();
   } catch (error) {
     process.stderr.write(`resource-store serve: cannot start: ${(error as Error).message}\n`);
+    stopReloading();
     return 1;
   }
   const where = 'path' in store ? `store ${store.path}` : 'in-memory store';
   process.stdout.write(`resource-store serving ${app.url} (${where}); open it in a browser for GraphiQL\n`);
   process.stdout.write(`shutting down on ${await signal}\n`);
+  stopReloading();
   await app.stop();
   process.stdout.write('stopped\n');
   return 0;

@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invariant, openStore, type Store } from '../store/index.ts';
-import { type Authenticator, connectionToken, createAuthenticator } from './auth.ts';
+import { type AuthConfig, connectionToken } from './auth.ts';
+import { type AuthReload, ReloadableAuthenticator, reloadAuth } from './auth-reload.ts';
 import { type AppConfig, type ResolvedAppConfig, resolveAppConfig } from './config.ts';
 import { answerGraphiQLAsset } from './graphiql.ts';
 import { answerProbe } from './health.ts';
@@ -16,12 +17,14 @@ import { createHttpGraphQL, type HttpGraphQL } from './http-graphql.ts';
 import { errorReply, sendReply } from './http-reply.ts';
 import { createLogger, type Logger, yogaLogger } from './logging.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { answerMetrics, isMetricsRequest } from './metrics-access.ts';
 import { createRequestLog } from './request-log.ts';
 import { answerRoot } from './root-page.ts';
 import { attachWebSocket, type WebSocketEndpoint } from './websocket.ts';
 import { createGraphQLHandler, GRAPHQL_PATH, type Yoga } from './yoga.ts';
 import { useRequestLog } from './yoga-request-log.ts';
 
+export type { AuthReload } from './auth-reload.ts';
 export type { AppConfig, StoreSource } from './config.ts';
 
 /** A server created by {@link createApp}. */
@@ -37,6 +40,14 @@ export interface App {
   readonly url: string;
   /** The store being served (available once started). */
   readonly store: Store;
+  /**
+   * Replaces the auth configuration (`load`: one, or a function reading one, such as
+   * `() => loadAuthFile(path)`): new requests, websockets and operations authenticate with it, and
+   * every open websocket whose token it no longer accepts, or whose principal's rules it changes, is
+   * closed with 4403. An invalid configuration (or a `load` that throws) changes nothing: the error
+   * is logged and thrown. Only for an app created with `auth`.
+   */
+  reloadAuth(load: AuthConfig | (() => AuthConfig)): Promise<AuthReload>;
 }
 
 interface Running {
@@ -96,7 +107,7 @@ function unreadiness(store: Store, stopping: boolean): string | null {
 interface Wiring {
   readonly settings: ResolvedAppConfig;
   readonly logger: Logger;
-  readonly authenticator: Authenticator | null;
+  readonly authenticator: ReloadableAuthenticator | null;
   /** Whether `stop()` has begun. */
   readonly stopping: () => boolean;
 }
@@ -141,11 +152,12 @@ function httpServer(
   store: Store,
   metrics: ServerMetrics | null,
   handlers: { yoga: Yoga; lean: HttpGraphQL },
-  { settings, stopping }: Wiring,
+  { settings, stopping, authenticator }: Wiring,
 ): Server {
+  const metricsGate = settings.metricsPublic ? null : authenticator;
   const server = createServer((request, response) => {
     if (answerProbe(request, response, () => unreadiness(store, stopping()))) return;
-    if (metrics?.answer(request, response)) return;
+    if (metrics && isMetricsRequest(request)) return answerMetrics(metrics, metricsGate, request, response);
     if (stopping()) return refuseWhileStopping(response);
     if (answerPage(request, response, settings.graphiql)) return;
     // Once stopping, a connection is closed as soon as its last response is sent.
@@ -169,7 +181,7 @@ function websocketEndpoint(
     maxMessageBytes: settings.limits.maxMessageBytes,
     connectionInitTimeoutMs: settings.connectionInitTimeoutMs,
     corsOrigins: settings.corsOrigins,
-    authenticate: authenticator ? (params) => authenticator.authenticate(connectionToken(params)) : undefined,
+    authenticate: authenticator ? (params) => authenticator.session(connectionToken(params)) : undefined,
     shareSubscriptions: settings.shareSubscriptions,
     maxQueuedEvents: settings.maxQueuedEvents,
     revision: () => store.revision,
@@ -220,9 +232,10 @@ async function shutdown(app: Running, { settings, logger }: Wiring): Promise<voi
 export function createApp(config: AppConfig): App {
   const settings = resolveAppConfig(config);
   const logger = config.logger ?? createLogger(settings.logLevel);
-  const authenticator = config.auth === undefined ? null : createAuthenticator(config.auth);
+  const authenticator = config.auth === undefined ? null : new ReloadableAuthenticator(config.auth);
   let running: Running | null = null;
   let stopping: Promise<void> | null = null;
+  let reloading: Promise<unknown> = Promise.resolve();
   const wiring: Wiring = { settings, logger, authenticator, stopping: () => stopping !== null };
 
   return {
@@ -243,6 +256,16 @@ export function createApp(config: AppConfig): App {
     get store() {
       invariant(running, 'the app has not started');
       return running.store;
+    },
+    reloadAuth(load) {
+      if (authenticator === null) {
+        return Promise.reject(new Error('auth is off: an app created without `auth` has nothing to reload'));
+      }
+      const reauthenticate = async () => (running ? running.websocket.reauthenticate() : 0);
+      // One reload at a time, in the order asked: the last one asked is the one in place.
+      const reload = reloading.then(() => reloadAuth({ authenticator, logger, reauthenticate }, load));
+      reloading = reload.catch(() => {});
+      return reload;
     },
   };
 }

@@ -18,7 +18,6 @@ export {
   type AuthConfig,
   AuthConfigError,
   type Authenticator,
-  createAuthenticator,
   type JwtConfig,
   loadAuthFile,
   type PrincipalConfig,
@@ -44,7 +43,7 @@ export function connectionToken(params: Readonly<Record<string, unknown>> | unde
 }
 
 /** The 401 answer to a request without a valid token. */
-function unauthenticated(hadToken: boolean): HttpReply {
+export function unauthenticated(hadToken: boolean): HttpReply {
   const message = hadToken ? 'The bearer token is not valid.' : 'A bearer token is required.';
   return errorReply(401, [{ message, extensions: { code: UNAUTHENTICATED } }], {
     'www-authenticate': 'Bearer',

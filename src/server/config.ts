@@ -52,6 +52,11 @@ export type AppConfig = StoreSource & {
   readonly logger?: Logger;
   /** Serve Prometheus metrics at `/metrics` (default true). */
   readonly metrics?: boolean;
+  /**
+   * With `auth`, serve `/metrics` to anyone (default false: a scrape needs a bearer token whose
+   * principal has a rule `{ verbs: [get], nonResourceURLs: [/metrics] }`).
+   */
+  readonly metricsPublic?: boolean;
   /** How long `stop()` lets in-flight HTTP requests finish before cutting them (default 10 s). */
   readonly shutdownGraceMs?: number;
   /**
@@ -108,6 +113,7 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     maxQueuedEvents,
     logLevel: config.logging === false ? 'silent' : logLevel,
     metrics: config.metrics ?? DEFAULTS.metrics,
+    metricsPublic: config.metricsPublic ?? DEFAULTS.metricsPublic,
     shutdownGraceMs: config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
     leanHttp: config.leanHttp ?? DEFAULTS.leanHttp,
     stringify: config.stringify ?? stringifyResult,

@@ -33,6 +33,8 @@ export interface Defaults {
   readonly logLevel: LogLevel;
   /** Serve Prometheus metrics at `/metrics`. */
   readonly metrics: boolean;
+  /** With auth on, serve `/metrics` without a token (else it needs a principal allowed to get it). */
+  readonly metricsPublic: boolean;
   /** How long `stop()` lets in-flight HTTP requests finish. */
   readonly shutdownGraceMs: number;
   /** Serve JSON POSTs on the lean path. */
@@ -53,6 +55,7 @@ export const DEFAULTS: Defaults = Object.freeze({
   maxQueuedEvents: 10_000,
   logLevel: 'info',
   metrics: true,
+  metricsPublic: false,
   shutdownGraceMs: 10_000,
   leanHttp: true,
 });

@@ -4,7 +4,8 @@
  * masking match HTTP. A message over the size limit closes its socket with 1009 (ws reads the length
  * from the frame header and stops there); a browser page of a foreign origin is refused the upgrade.
  * Identical live subscriptions share one execution and one serialized payload per event
- * (`shared-subscriptions.ts`).
+ * (`shared-subscriptions.ts`). With auth on, a socket lives as long as its token
+ * (`socket-sessions.ts`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
@@ -16,10 +17,10 @@ import type {
   SubscribePayload,
 } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
-import type { Principal } from '../auth/index.ts';
 import { invariant } from '../store/index.ts';
 import type { SocketStats } from './metrics.ts';
 import { SharedSubscriptions, shareKeyOf } from './shared-subscriptions.ts';
+import { type SocketAuthenticate, SocketSessions, scopeOf } from './socket-sessions.ts';
 import { type SocketExtra, serveGraphQLWs, sharedPayload } from './ws-transport.ts';
 import { GRAPHQL_PATH, type Yoga } from './yoga.ts';
 
@@ -40,12 +41,10 @@ export interface WebSocketOptions {
   /** Origins besides the server's own whose pages may connect (`*` for any). */
   readonly corsOrigins: readonly string[];
   /**
-   * Authenticates a socket from its `connection_init` payload; a null principal closes it with 4403.
-   * Without it every socket is accepted.
+   * Authenticates a socket from its `connection_init` payload; a null session closes it with 4403, and
+   * so does its expiry later (`socket-sessions.ts`). Without it every socket is accepted.
    */
-  readonly authenticate?:
-    | ((params: Readonly<Record<string, unknown>> | undefined) => Promise<Principal | null>)
-    | undefined;
+  readonly authenticate?: SocketAuthenticate | undefined;
   /** Let identical live subscriptions share one execution per event (default true). */
   readonly shareSubscriptions?: boolean;
   /** Results a subscriber of a shared subscription may have waiting before SLOW_CONSUMER. */
@@ -56,11 +55,6 @@ export interface WebSocketOptions {
   readonly onSlowConsumer?: () => void;
   /** Called with what failed when handling a message closes a socket unexpectedly (with 1011). */
   readonly onInternalError?: (error: unknown) => void;
-}
-
-/** The permission scope of a socket's operations: subscribers in one scope see the same events. */
-function scopeOf(principal: Principal | undefined): string {
-  return principal === undefined ? '' : JSON.stringify([principal.name, principal.rules]);
 }
 
 /**
@@ -80,6 +74,11 @@ export interface WebSocketEndpoint {
   close(): Promise<void>;
   /** Open sockets and the bytes queued on them. */
   stats(): SocketStats;
+  /**
+   * Checks every open socket's token again, after the auth configuration changed: closes (4403)
+   * those no longer accepted or whose rules changed, and resolves to how many it closed.
+   */
+  reauthenticate(): Promise<number>;
 }
 
 /**
@@ -106,7 +105,8 @@ function operationError(error: unknown): GraphQLError {
 interface Operations {
   readonly yoga: Yoga;
   readonly pipelines: WeakMap<ExecutionArgs, Pipeline>;
-  readonly principals: WeakMap<object, Principal>;
+  /** The authenticated sockets; null when auth is off. */
+  readonly sessions: SocketSessions | null;
   /** Identical live subscriptions' shared sources; null when sharing is off. */
   readonly shared: SharedSubscriptions | null;
 }
@@ -121,9 +121,9 @@ async function subscribeArgs(
   ctx: Context<Record<string, unknown> | undefined, SocketExtra>,
   payload: SubscribePayload,
 ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-  const { yoga, pipelines, principals, shared } = operations;
+  const { yoga, pipelines, sessions, shared } = operations;
   try {
-    const principal = principals.get(ctx);
+    const principal = sessions?.principalOf(ctx);
     const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
       ...ctx,
       req: ctx.extra.request,
@@ -154,7 +154,7 @@ function serverOptions(
   operations: Operations,
   options: WebSocketOptions,
 ): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
-  const { pipelines, principals, shared } = operations;
+  const { pipelines, sessions, shared } = operations;
   const pipelineOf = (args: ExecutionArgs): Pipeline => {
     const pipeline = pipelines.get(args);
     invariant(pipeline, 'an operation reached execution without passing onSubscribe');
@@ -163,13 +163,8 @@ function serverOptions(
   return {
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
-    onConnect: async (ctx) => {
-      if (!options.authenticate) return true;
-      const principal = await options.authenticate(ctx.connectionParams);
-      if (principal === null) return false;
-      principals.set(ctx, principal);
-      return true;
-    },
+    onConnect: (ctx) => sessions?.connect(ctx) ?? true,
+    onClose: (ctx) => sessions?.forget(ctx),
     execute: (args) => pipelineOf(args).execute(args),
     subscribe: (args) => {
       const { subscribe, shareKey } = pipelineOf(args);
@@ -214,12 +209,14 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
           onSlowConsumer: options.onSlowConsumer,
         })
       : null;
-  const operations: Operations = { yoga, pipelines: new WeakMap(), principals: new WeakMap(), shared };
+  const sessions = options.authenticate ? new SocketSessions(options.authenticate) : null;
+  const operations: Operations = { yoga, pipelines: new WeakMap(), sessions, shared };
   const graphqlWs = serveGraphQLWs(serverOptions(operations, options), sockets, {
     onInternalError: options.onInternalError,
   });
   return {
     stats: () => statsOf(sockets),
+    reauthenticate: async () => (sessions ? sessions.reauthenticate() : 0),
     async close() {
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));

@@ -9,6 +9,9 @@
  * socket's `send` swaps the placeholder message for `{"id":…,"type":"next","payload":` + the cached
  * bytes + `}`. Messages are matched by id (one `next` per id is in flight at a time: graphql-ws
  * awaits each send before the next result), so sibling subscriptions on a socket cannot mix.
+ *
+ * A socket may carry a deadline (`SocketExtra.deadline`, its token's expiry): past it, nothing more
+ * is sent or handled on it, and it is closed with 4403.
  */
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
@@ -26,6 +29,23 @@ export interface SocketExtra {
   readonly request: IncomingMessage;
   /** Serialized payloads waiting for their placeholder message, by JSON-encoded operation id. */
   readonly pending: Map<string, Buffer>;
+  /**
+   * When the socket's credentials end (milliseconds since the epoch; Infinity: never). From then on
+   * the socket sends nothing and handles no message: it is closed with {@link EXPIRED_CLOSE}, even
+   * if the timer meant to close it at that moment is late.
+   */
+  deadline: number;
+}
+
+/** The close code and reason of a socket whose token has expired: 4403 Forbidden, as graphql-ws refuses one. */
+export const EXPIRED_CLOSE = { code: CloseCode.Forbidden, reason: 'Token expired' } as const;
+
+/** Whether the socket's deadline has passed; if so it is closed (once). */
+function pastDeadline(extra: SocketExtra): boolean {
+  if (Date.now() < extra.deadline) return false;
+  const { socket } = extra;
+  if (socket.readyState === socket.OPEN) socket.close(EXPIRED_CLOSE.code, EXPIRED_CLOSE.reason);
+  return true;
 }
 
 /** Its message: `{"id":<id>,"type":"next","payload":{"~shared":1}}`. */
@@ -96,13 +116,13 @@ export function serveGraphQLWs(
   sockets.on('connection', (socket, request) => {
     socket.on('error', () => {});
     const stopKeepAlive = keepAlive(socket, keepAliveMs);
-    const extra: SocketExtra = { socket, request, pending: new Map() };
+    const extra: SocketExtra = { socket, request, pending: new Map(), deadline: Number.POSITIVE_INFINITY };
     const closed = server.opened(
       {
         protocol: socket.protocol,
         send: (data) =>
           new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
+            if (socket.readyState !== socket.OPEN || pastDeadline(extra)) return resolve();
             socket.send(outgoing(extra, data), { binary: false }, (error) =>
               error ? reject(error) : resolve(),
             );
@@ -110,6 +130,7 @@ export function serveGraphQLWs(
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', async (data) => {
+            if (pastDeadline(extra)) return;
             try {
               await handle(String(data));
             } catch (error) {
