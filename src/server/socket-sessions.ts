@@ -38,8 +38,9 @@ interface SocketSession {
   timer: NodeJS.Timeout | null;
 }
 
-/** Closes a socket still open with `close`. */
+/** Closes a socket still open with `close`; it handles no message from now on (its deadline has passed). */
 function closeSocket(ctx: SocketContext, close: { readonly code: number; readonly reason: string }): void {
+  ctx.extra.deadline = 0;
   const { socket } = ctx.extra;
   if (socket.readyState === socket.OPEN) socket.close(close.code, close.reason);
 }
