@@ -75,6 +75,7 @@ const DEFAULTS = {
   connectionInitTimeoutMs: 3000,
   logLevel: 'info',
   metrics: true,
+  metricsPublic: false,
 };
 
 describe('serve configuration', () => {
@@ -195,5 +196,13 @@ describe('serve: logging and metrics settings', () => {
     assert.equal(env.metrics, false);
     assert.throws(() => parseServeConfig(['--log-level', 'loud'], {}), UsageError);
     assert.throws(() => parseServeConfig([], { RESOURCE_STORE_METRICS: 'maybe' }), UsageError);
+  });
+
+  it('should read --metrics-public and its variable', () => {
+    const flag = parseServeConfig(['--in-memory', '--metrics-public'], {});
+    assert.ok(flag !== 'help' && flag.metricsPublic);
+    const env = parseServeConfig(['--in-memory'], { RESOURCE_STORE_METRICS_PUBLIC: 'true' });
+    assert.ok(env !== 'help' && env.metricsPublic);
+    assert.throws(() => parseServeConfig([], { RESOURCE_STORE_METRICS_PUBLIC: 'maybe' }), UsageError);
   });
 });
