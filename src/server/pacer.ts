@@ -34,11 +34,6 @@ export class Pacer {
     this.#sliceMs = sliceMs;
   }
 
-  /** Work waiting for a turn. */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   /** Whether the current run is a slice old: work should give way before it goes on. */
   due(): boolean {
     const now = performance.now();
