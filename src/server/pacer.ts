@@ -1,8 +1,8 @@
 /**
  * Turns on the event loop for long GraphQL work: walks, listings and subscription pages (the schema's
  * `ExecutionBudget`). Work runs while the current run of such work is younger than a slice (10 ms);
- * past it, work gives way and waits in line, and the pacer resumes one waiter per turn of the event
- * loop (each from its own `setImmediate`, so the loop polls I/O between any two). Small requests —
+ * past it, work gives way and waits in line. Each turn of the event loop (a `setImmediate`, so the
+ * loop polls I/O between any two) starts a new run and resumes waiters, in order, while it lasts. Small requests —
  * `/healthz`, `{ revision }`, a point read — never wait in line: they are answered between slices.
  *
  * Everything is one thread, so taking turns costs nothing but the hops; what it buys is that a
@@ -87,14 +87,27 @@ export class Pacer {
     setImmediate(() => this.#grant());
   }
 
-  /** Resumes the first waiter, its run starting now (it runs right after this callback). */
+  /** A turn: its run starts now, and waiters are resumed one after another while it lasts. */
   #grant(): void {
     this.#grantScheduled = false;
+    this.#beginRun(performance.now());
+    this.#resumeNext();
+  }
+
+  /**
+   * Resumes the first waiter (its work runs in the job its resolution queues), then, in the job
+   * queued after it, the next one if the run still has time, else leaves the rest to the next turn.
+   * Many short pieces of work (pages of subscriptions that are cheap to pull) share a turn this way.
+   */
+  #resumeNext(): void {
     const waiter = this.#waiting.shift();
     if (waiter === undefined) return;
     waiter.signal.removeEventListener('abort', waiter.onAbort);
-    this.#beginRun(performance.now());
     waiter.resolve();
-    if (this.#waiting.length > 0) this.#scheduleGrant();
+    void Promise.resolve().then(() => {
+      if (this.#waiting.length === 0) return;
+      if (this.due()) this.#scheduleGrant();
+      else this.#resumeNext();
+    });
   }
 }
