@@ -20,10 +20,12 @@ import type {
   ResourceMetadata,
   ResourceRef,
   ResourceRefInput,
+  Steps,
   Store,
   TraversalStep,
   TraverseOptions,
 } from '../store/index.ts';
+import { runSteps } from '../store/index.ts';
 import { authorizedWrites } from './authorized-writes.ts';
 import { filteredPage, filteredWatch } from './filtered.ts';
 import { Permissions, type Principal, type Target } from './permissions.ts';
@@ -91,8 +93,11 @@ export function authorizedStore(store: Store, principal: Principal): Store {
       return store.limits;
     },
     ...authorizedReads(scope),
-    traverse: authorizedTraverse(scope),
-    shortestPath: (from, to, options) => authorizedPath(scope, from, to, options),
+    traverse: (start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions) =>
+      runSteps(authorizedTraverse(scope)(start, options, read)),
+    traverseSteps: authorizedTraverse(scope),
+    shortestPath: (from, to, options) => runSteps(authorizedPath(scope, from, to, options)),
+    shortestPathSteps: (from, to, options) => authorizedPath(scope, from, to, options),
     ...authorizedWrites(scope),
     ...authorizedWatches(scope),
     storage: () => store.storage(),
@@ -195,40 +200,40 @@ function passableFor(scope: Scope, own: PathOptions['passable']): (ref: Resource
   return own ? (ref) => visible(ref) && own(ref) : visible;
 }
 
-/** `traverse` of a view: the store's walk, told to enter only what the caller may see. */
-function authorizedTraverse(scope: Scope): Store['traverse'] {
+/** `traverseSteps` of a view: the store's walk, told to enter only what the caller may see. */
+function authorizedTraverse(scope: Scope): Store['traverseSteps'] {
   const { store, seesAll } = scope;
   function traverse(
     start: ResourceRefInput,
     options: TraverseOptions,
     read: MetadataOnly,
-  ): Page<TraversalStep<ResourceMetadata>>;
+  ): Steps<Page<TraversalStep<ResourceMetadata>>>;
   function traverse(
     start: ResourceRefInput,
     options?: TraverseOptions,
     read?: ReadOptions,
-  ): Page<TraversalStep>;
+  ): Steps<Page<TraversalStep>>;
   function traverse(
     start: ResourceRefInput,
     options: TraverseOptions = {},
     read?: ReadOptions,
-  ): Page<TraversalStep<ResourceMetadata>> {
-    if (seesAll) return store.traverse(start, options, read);
-    return store.traverse(start, { ...options, passable: passableFor(scope, options.passable) }, read);
+  ): Steps<Page<TraversalStep<ResourceMetadata>>> {
+    if (seesAll) return store.traverseSteps(start, options, read);
+    return store.traverseSteps(start, { ...options, passable: passableFor(scope, options.passable) }, read);
   }
   return traverse;
 }
 
-/** `shortestPath` of a view: a path only through what the caller may see (null when it may not see an end). */
+/** `shortestPathSteps` of a view: a path only through what the caller may see (null when it may not see an end). */
 function authorizedPath(
   scope: Scope,
   from: ResourceRefInput,
   to: ResourceRefInput,
   options: PathOptions = {},
-): Relationship[] | null {
+): Steps<Relationship[] | null> {
   const { store, seesAll } = scope;
-  if (seesAll) return store.shortestPath(from, to, options);
-  return store.shortestPath(from, to, { ...options, passable: passableFor(scope, options.passable) });
+  if (seesAll) return store.shortestPathSteps(from, to, options);
+  return store.shortestPathSteps(from, to, { ...options, passable: passableFor(scope, options.passable) });
 }
 
 /** Watches that deliver only the events of what the caller may `watch`. */

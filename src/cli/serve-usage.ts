@@ -17,6 +17,7 @@ const LIMIT_HELP: Record<keyof Limits, string> = {
   maxDocumentLength: 'characters in a query document',
   maxBodyBytes: 'bytes in an HTTP request body (413 above)',
   maxMessageBytes: 'bytes in a websocket message (closed with 1009 above)',
+  maxExecutionMs: 'milliseconds a query may run (stopped with EXECUTION_TIMEOUT after)',
 };
 
 /** `maxDepth` -> `max-depth`, the flag. */
@@ -56,6 +57,11 @@ export const SERVE_USAGE = `usage: resource-store serve [--data DIR | --in-memor
                              (env RESOURCE_STORE_AUTH_FILE; default: no auth, everything allowed)
   --metrics-public           with --auth-file, serve /metrics without a token (else a scrape needs
                              a principal with a rule on it) (env RESOURCE_STORE_METRICS_PUBLIC=true)
+  --rate-limit-cost N/minute
+                             a budget of estimated query cost (as --max-cost counts it) for each
+                             principal, or each client address without --auth-file: a token bucket
+                             of N refilled at N a minute; over it, RATE_LIMITED (HTTP 429)
+                             (env RESOURCE_STORE_RATE_LIMIT_COST; default: off)
   --types FILE               JSON Schemas for the data of resource kinds and predicate types, YAML
                              or JSON: { resources: [{ group, version, kind, schema }],
                              predicates: [{ type, schema }] }, checked at start (env RESOURCE_STORE_TYPES)

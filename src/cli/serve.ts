@@ -38,6 +38,8 @@ export interface ServeConfig {
   readonly authFile?: string;
   /** With auth on, serve `/metrics` without a token (`--metrics-public`). */
   readonly metricsPublic: boolean;
+  /** Set when `--rate-limit-cost` is given: the cost budget of each principal, a minute. */
+  readonly rateLimitCost?: number;
 }
 
 /** What `serve` passes to the store besides where it is: `--types` and the retention flags. */
@@ -62,6 +64,7 @@ const SERVE_OPTIONS = {
   'no-metrics': { type: 'boolean' },
   'metrics-public': { type: 'boolean' },
   'auth-file': { type: 'string' },
+  'rate-limit-cost': { type: 'string' },
   types: { type: 'string' },
   'retention-revisions': { type: 'string' },
   'retention-age': { type: 'string' },
@@ -86,6 +89,7 @@ type ServeFlags = { [flag: string]: string | boolean | string[] | undefined } & 
   'no-metrics'?: boolean;
   'metrics-public'?: boolean;
   'auth-file'?: string;
+  'rate-limit-cost'?: string;
   types?: string;
   'retention-revisions'?: string;
   'retention-age'?: string;
@@ -121,7 +125,25 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     metrics: switchSetting(flags['no-metrics'], 'RESOURCE_STORE_METRICS', env, DEFAULTS.metrics),
     metricsPublic: metricsPublic(flags['metrics-public'], env),
     ...authSetting(flags['auth-file'] ?? env.RESOURCE_STORE_AUTH_FILE),
+    ...rateLimitSetting(flags['rate-limit-cost'], env),
   };
+}
+
+/** `--rate-limit-cost N/minute` (or `N`), else its variable: the cost budget a minute, when given. */
+function rateLimitSetting(flagValue: string | undefined, env: NodeJS.ProcessEnv): { rateLimitCost?: number } {
+  const [source, value] =
+    flagValue !== undefined
+      ? ['--rate-limit-cost', flagValue]
+      : ['RESOURCE_STORE_RATE_LIMIT_COST', env.RESOURCE_STORE_RATE_LIMIT_COST];
+  if (value === undefined) return {};
+  const match = /^\s*([0-9]+)\s*(?:\/\s*(?:minute|min|m)\s*)?$/i.exec(value);
+  const perMinute = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(perMinute) || perMinute < 1) {
+    throw new UsageError(
+      `${source} must be a cost a minute, as N/minute (N a positive integer), given "${value}"`,
+    );
+  }
+  return { rateLimitCost: perMinute };
 }
 
 function parseServeFlags(argv: readonly string[]): ServeFlags {

@@ -15,6 +15,7 @@ import './transaction.ts';
 import './resource-events.ts';
 import './relationship-events.ts';
 
+export type { ExecutionBudget } from './budget.ts';
 export {
   DEFAULT_PAGE_SIZE,
   type FieldCost,

@@ -10,6 +10,7 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Direction, Relationship, RelationshipPattern, ResourceRef, Store } from '../store/index.ts';
 import { refString } from '../store/index.ts';
+import { type ExecutionBudget, paced } from './budget.ts';
 import type { SchemaContext } from './context.ts';
 import { exposedAll, type SchemaResource } from './exposed.ts';
 
@@ -52,19 +53,20 @@ function loadEdges(store: Store, queries: readonly EdgeQuery[], limit: number | 
   });
 }
 
-/** Creates the loaders of one execution over `store`. */
-export function createLoaders(store: Store): Loaders {
+/** Creates the loaders of one execution over `store`; each batch waits its turn under `budget`. */
+export function createLoaders(store: Store, budget?: ExecutionBudget): Loaders {
   const edgeLoaders = new Map<number | undefined, DataLoader<EdgeQuery, Relationship[], string>>();
   return {
     // Async batch functions: a store error rejects the batch's loads as it is (DataLoader turns a
     // synchronous throw into a TypeError of its own, which would be masked as unexpected).
-    resource: new DataLoader(async (refs) => exposedAll(store.getMany(refs, { data: false })), {
-      cacheKeyFn: refString,
-    }),
+    resource: new DataLoader(
+      (refs) => paced(budget, () => exposedAll(store.getMany(refs, { data: false }))),
+      { cacheKeyFn: refString },
+    ),
     edges(limit) {
       let loader = edgeLoaders.get(limit);
       if (!loader) {
-        loader = new DataLoader(async (queries) => loadEdges(store, queries, limit), {
+        loader = new DataLoader((queries) => paced(budget, () => loadEdges(store, queries, limit)), {
           cacheKeyFn: edgeKey,
         });
         edgeLoaders.set(limit, loader);
@@ -86,7 +88,7 @@ export function loadersOf(context: SchemaContext, info: GraphQLResolveInfo): Loa
     info.operation.operation === 'subscription' && typeof root === 'object' && root !== null ? root : context;
   let loaders = loadersByScope.get(scope);
   if (!loaders) {
-    loaders = createLoaders(context.store);
+    loaders = createLoaders(context.store, context.budget);
     loadersByScope.set(scope, loaders);
   }
   return loaders;

@@ -54,6 +54,7 @@ builder.subscriptionField('relationshipEvents', (t) =>
           predicateType: args.predicate,
           since: args.since,
         }),
+        context.budget,
       ),
     resolve: eventOf,
   }),

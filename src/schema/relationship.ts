@@ -2,7 +2,8 @@
  * Relationships: `Relationship` triplets, the `relationships` query, and `Resource.relationships`, the
  * edges of a resource, loaded in batches across every resource of a response.
  */
-import type { Relationship, RelationshipPattern, Store } from '../store/index.ts';
+import type { Page, Relationship, RelationshipPattern } from '../store/index.ts';
+import { paced } from './budget.ts';
 import { builder } from './builder.ts';
 import {
   CONNECTION_COST,
@@ -13,6 +14,7 @@ import {
   offsetAfter,
   pageLimit,
 } from './connections.ts';
+import type { SchemaContext } from './context.ts';
 import { ResourceRefInputType } from './inputs.ts';
 import { loadersOf } from './loaders.ts';
 import { PredicateType } from './predicate.ts';
@@ -102,12 +104,15 @@ builder.objectField(ResourceType, 'relationships', (t) =>
   }),
 );
 
-/** Counts the matches of a pattern page by page; the store has no index count for triplets. */
-function countMatches(store: Store, pattern: RelationshipPattern): number {
+/**
+ * Counts the matches of a pattern page by page, each page in a turn of the execution's budget; the
+ * store has no index count for triplets.
+ */
+async function countMatches({ store, budget }: SchemaContext, pattern: RelationshipPattern): Promise<number> {
   let count = 0;
   let after: string | null = null;
   do {
-    const page = store.relationships(pattern, { after });
+    const page: Page<Relationship> = await paced(budget, () => store.relationships(pattern, { after }));
     count += page.items.length;
     after = page.hasNextPage ? page.endCursor : null;
   } while (after !== null);
@@ -126,10 +131,11 @@ builder.queryField('relationships', (t) =>
       first: t.arg.int({ description: FIRST_DESCRIPTION }),
       after: t.arg.string(),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const pattern = { subject: args.subject, object: args.object, predicateType: args.predicate };
-      const page = context.store.relationships(pattern, { limit: pageLimit(args.first), after: args.after });
-      return connectionFromPage(page, args.after, () => countMatches(context.store, pattern));
+      const options = { limit: pageLimit(args.first), after: args.after };
+      const page = await paced(context.budget, () => context.store.relationships(pattern, options));
+      return connectionFromPage(page, args.after, () => countMatches(context, pattern));
     },
   }),
 );

@@ -56,7 +56,7 @@ builder.subscriptionField('resourceEvents', (t) =>
       since: t.arg({ type: 'Revision' }),
       initialState: t.arg.boolean({ defaultValue: false }),
     },
-    subscribe: (_root, args, context) => deliveriesOf(context.store.watch(args)),
+    subscribe: (_root, args, context) => deliveriesOf(context.store.watch(args), context.budget),
     resolve: eventOf,
   }),
 );

@@ -2,6 +2,7 @@
  * Resources: the `Resource` node, `ResourceRef`, and the queries that read resources.
  */
 import type { JsonValue, MetadataOnly, TypeCount } from '../store/index.ts';
+import { paced } from './budget.ts';
 import { builder } from './builder.ts';
 import {
   CONNECTION_COST,
@@ -141,16 +142,14 @@ builder.queryFields((t) => ({
       first: t.arg.int({ description: FIRST_DESCRIPTION }),
       after: t.arg.string(),
     },
-    resolve: (_root, args, context): ConnectionResult<SchemaResource> => {
+    resolve: async (_root, args, { store, budget }): Promise<ConnectionResult<SchemaResource>> => {
       const filter = { type: args.type, namespace: args.namespace, labelSelector: args.labelSelector };
-      const page = context.store.list(
-        { ...filter, limit: pageLimit(args.first), after: args.after },
-        METADATA,
-      );
+      const limit = pageLimit(args.first);
+      const page = await paced(budget, () => store.list({ ...filter, limit, after: args.after }, METADATA));
       return connectionFromPage(
         { ...page, items: exposedAll(page.items) as SchemaResource[] },
         args.after,
-        () => context.store.count(filter),
+        () => paced(budget, () => store.count(filter)),
       );
     },
   }),

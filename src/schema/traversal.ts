@@ -4,7 +4,8 @@
  * `Resource.path`, a shortest path of relationships.
  *
  * Every walk runs in the store, bounded by `maxDepth` (at most the server's `maxTraversalDepth`, or
- * BAD_USER_INPUT) and by the server's node limit (LIMIT_EXCEEDED). The one-hop shortcuts go through the
+ * BAD_USER_INPUT) and by the server's node limit (LIMIT_EXCEEDED), in slices of the execution's
+ * budget (budget.ts): it gives way to other work between them and stops when the budget is spent. The one-hop shortcuts go through the
  * execution's batched loaders, so asking for the owners of every listed pod costs two store reads.
  */
 import {
@@ -14,10 +15,10 @@ import {
   type Relationship,
   type ResourceMetadata,
   type ResourceRef,
-  type Store,
   type TraversalStep,
   type TraverseOptions,
 } from '../store/index.ts';
+import { inSlices } from './budget.ts';
 import { builder } from './builder.ts';
 import {
   CONNECTION_COST,
@@ -27,6 +28,7 @@ import {
   FIRST_DESCRIPTION,
   pageLimit,
 } from './connections.ts';
+import type { SchemaContext } from './context.ts';
 import type { SchemaResource } from './exposed.ts';
 import { ResourceRefInputType } from './inputs.ts';
 import { type Loaders, loadersOf } from './loaders.ts';
@@ -97,8 +99,12 @@ interface WalkArgs {
   readonly after?: string | null | undefined;
 }
 
-/** One page of a walk from `start`, as a connection. */
-function traversalPage(store: Store, start: ResourceRef, args: WalkArgs): ConnectionResult<SchemaStep> {
+/** One page of a walk from `start`, as a connection; the walk runs in slices of the execution's budget. */
+async function traversalPage(
+  { store, budget }: SchemaContext,
+  start: ResourceRef,
+  args: WalkArgs,
+): Promise<ConnectionResult<SchemaStep>> {
   const options: TraverseOptions = {
     direction: args.direction,
     predicates: args.predicates,
@@ -107,7 +113,7 @@ function traversalPage(store: Store, start: ResourceRef, args: WalkArgs): Connec
     limit: pageLimit(args.first),
     after: args.after,
   };
-  const found = store.traverse(start, options, METADATA);
+  const found = await inSlices(budget, store.traverseSteps(start, options, METADATA));
   return connectionFromPage({ ...found, items: found.items.map(exposedStep) }, args.after, uncounted);
 }
 
@@ -141,7 +147,7 @@ builder.objectFields(ResourceType, (t) => {
       extensions: CONNECTION_COST,
       args: { kinds: kindsArg(), maxDepth: maxDepthArg(), first: firstArg(), after: t.arg.string() },
       resolve: (resource, args, context) =>
-        traversalPage(context.store, resource.ref, {
+        traversalPage(context, resource.ref, {
           ...args,
           direction,
           predicates: [OWNER_REFERENCE],
@@ -164,7 +170,7 @@ builder.objectFields(ResourceType, (t) => {
         first: firstArg(),
         after: t.arg.string(),
       },
-      resolve: (resource, args, context) => traversalPage(context.store, resource.ref, args),
+      resolve: (resource, args, context) => traversalPage(context, resource.ref, args),
     }),
     ancestors: ownershipWalk(
       'INCOMING',
@@ -189,11 +195,14 @@ builder.objectFields(ResourceType, (t) => {
         maxDepth: maxDepthArg(),
       },
       resolve: (resource, args, context) =>
-        context.store.shortestPath(resource.ref, args.to, {
-          direction: args.direction,
-          predicates: args.predicates,
-          maxDepth: args.maxDepth,
-        }),
+        inSlices(
+          context.budget,
+          context.store.shortestPathSteps(resource.ref, args.to, {
+            direction: args.direction,
+            predicates: args.predicates,
+            maxDepth: args.maxDepth,
+          }),
+        ),
     }),
   };
 });

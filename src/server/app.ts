@@ -126,6 +126,7 @@ function graphqlHandlers(store: Store, metrics: ServerMetrics | null, wiring: Wi
     csrfPrevention: settings.csrfPrevention,
     corsOrigins: settings.corsOrigins,
     auth: authenticator,
+    rateLimitCost: settings.rateLimitCost,
   });
   const lean: HttpGraphQL = settings.leanHttp
     ? createHttpGraphQL(yoga, {

@@ -82,19 +82,25 @@ export function rememberPrincipal(req: object, principal: Principal): void {
   requestPrincipals.set(req, principal);
 }
 
+/** What an operation's initial context carries of its authentication, on every transport. */
+export interface InitialAuthContext {
+  readonly req?: object;
+  readonly principal?: Principal;
+}
+
 /**
- * yoga's context factory with auth on: the store as the operation's principal sees it. The principal
- * is the HTTP request's (see `use-authentication.ts`) or, on a websocket and on the lean HTTP path,
- * the one authenticated before, passed in as `principal`.
+ * The principal an operation runs as: the HTTP request's (see `use-authentication.ts`) or, on a
+ * websocket and on the lean HTTP path, the one authenticated before, passed in as `principal`.
+ * Undefined with auth off.
  */
+export function principalOf(initial: InitialAuthContext): Principal | undefined {
+  return initial.principal ?? (initial.req === undefined ? undefined : requestPrincipals.get(initial.req));
+}
+
+/** yoga's context factory with auth on: the store as the operation's principal ({@link principalOf}) sees it. */
 export function authorizedContext(store: Store) {
-  return (initial: {
-    readonly request?: unknown;
-    readonly req?: object;
-    readonly principal?: Principal;
-  }): SchemaContext => {
-    const principal =
-      initial.principal ?? (initial.req === undefined ? undefined : requestPrincipals.get(initial.req));
+  return (initial: InitialAuthContext & { readonly request?: unknown }): SchemaContext => {
+    const principal = principalOf(initial);
     // Unreachable with the plugin installed: fail closed rather than serve the whole store.
     if (principal === undefined) throw new Error('an operation reached execution unauthenticated');
     return { store: authorizedStore(store, principal) };

@@ -44,6 +44,12 @@ export type AppConfig = StoreSource & {
   readonly maxQueuedEvents?: number;
   /** Require bearer tokens and apply their principals' rules (default: off, everything allowed). */
   readonly auth?: AuthConfig;
+  /**
+   * A budget of estimated query cost per principal (the authenticated one, else the client address):
+   * a token bucket of this many objects a minute; an operation over it fails with RATE_LIMITED
+   * (HTTP 429). Default: off.
+   */
+  readonly rateLimitCost?: number;
   /** Log requests and unexpected errors (default true); false silences every log line. */
   readonly logging?: boolean;
   /** Least level logged, as JSON lines on stdout (default `info`). */
@@ -78,13 +84,15 @@ export type AppConfig = StoreSource & {
 export type ResolvedAppConfig = Omit<Defaults, 'dataDirectory'> & {
   /** Whether the app opens (and closes) the store itself. */
   readonly ownsStore: boolean;
+  /** The cost budget per principal a minute, null when off. */
+  readonly rateLimitCost: number | null;
   readonly limits: Limits;
   readonly stringify: Stringify;
 };
 
 /**
  * Checks `config` and fills in its defaults. Throws a RangeError naming the first option that is out
- * of range: a limit, `connectionInitTimeoutMs`, `maxQueuedEvents` or `logLevel`.
+ * of range: a limit, `connectionInitTimeoutMs`, `maxQueuedEvents`, `logLevel` or `rateLimitCost`.
  */
 export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
   const ownsStore = 'storeOptions' in config;
@@ -117,6 +125,8 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     shutdownGraceMs: config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs,
     leanHttp: config.leanHttp ?? DEFAULTS.leanHttp,
     stringify: config.stringify ?? stringifyResult,
+    rateLimitCost:
+      config.rateLimitCost === undefined ? null : positiveNumber('rateLimitCost', config.rateLimitCost),
   };
 }
 
@@ -124,6 +134,12 @@ function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a positive integer, given ${value}`);
   }
+  return value;
+}
+
+function positiveNumber(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`${name} must be a positive number, given ${value}`);
   return value;
 }
 

@@ -37,6 +37,11 @@ export interface Limits {
   readonly maxBodyBytes: number;
   /** Bytes in one websocket message; a larger one closes its socket with 1009. */
   readonly maxMessageBytes: number;
+  /**
+   * Milliseconds a query may run; past it, it is stopped with EXECUTION_TIMEOUT
+   * (`use-execution-budget.ts`).
+   */
+  readonly maxExecutionMs: number;
 }
 
 /**
@@ -56,6 +61,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDocumentLength: 32_768,
   maxBodyBytes: 4 * 1024 * 1024,
   maxMessageBytes: 4 * 1024 * 1024,
+  maxExecutionMs: 10_000,
 };
 
 /** The limits' names, in the order they are documented. */

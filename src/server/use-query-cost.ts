@@ -125,8 +125,8 @@ function withCost(result: ExecutionResult, cost: CostExtension): ExecutionResult
   return { ...result, extensions: { ...result.extensions, cost } };
 }
 
-/** The cost an operation's context carries, if it was checked. */
-function costIn(context: unknown): CostExtension | undefined {
+/** The cost an operation's context carries once its validation checked it (see {@link useQueryCost}). */
+export function costIn(context: unknown): CostExtension | undefined {
   return typeof context === 'object' && context !== null
     ? (context as { [COST]?: CostExtension })[COST]
     : undefined;

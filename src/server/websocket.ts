@@ -92,8 +92,21 @@ function withoutHttp(error: GraphQLError): GraphQLError {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
+    path: error.path,
     extensions,
   });
+}
+
+/**
+ * A query's or mutation's result as a socket sends it: its errors without `extensions.http` (the
+ * status of a query stopped at its deadline, `use-execution-budget.ts`).
+ */
+async function withoutHttpStatus(running: OperationResult): Promise<Awaited<OperationResult>> {
+  const result = await running;
+  if (Symbol.asyncIterator in result || !result.errors?.some((error) => error.extensions?.http)) {
+    return result;
+  }
+  return { ...result, errors: result.errors.map((error) => withoutHttp(error as GraphQLError)) };
 }
 
 /** A thrown error as a GraphQL error for one operation: its own if it is one, masked otherwise. */
@@ -165,7 +178,7 @@ function serverOptions(
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
     onConnect: (ctx) => sessions?.connect(ctx) ?? true,
     onClose: (ctx) => sessions?.forget(ctx),
-    execute: (args) => pipelineOf(args).execute(args),
+    execute: (args) => withoutHttpStatus(pipelineOf(args).execute(args)),
     subscribe: (args) => {
       const { subscribe, shareKey } = pipelineOf(args);
       return shareKey === null || shared === null ? subscribe(args) : shared.join(shareKey, args, subscribe);

@@ -1,7 +1,8 @@
 /**
  * The GraphQL-over-HTTP handler: yoga over the schema, with store errors coded and everything else
- * masked, the query and body limits, CSRF prevention, switchable introspection, and GraphiQL (served
- * from this server, `graphiql.ts`) using the websocket for subscriptions.
+ * masked, the query and body limits, the cost budget per principal, the execution budget (deadline
+ * and paced walks), CSRF prevention, switchable introspection, and GraphiQL (served from this server,
+ * `graphiql.ts`) using the websocket for subscriptions.
  */
 
 import type { YogaLogger } from '@graphql-yoga/logger';
@@ -22,8 +23,11 @@ import { useCompiledQueries } from './compiled.ts';
 import { renderGraphiQLPage } from './graphiql.ts';
 import { defaultTabs } from './graphiql-tabs.ts';
 import { type Limits, queryLimitPlugins } from './limits.ts';
+import { Pacer } from './pacer.ts';
 import { useAuthentication } from './use-authentication.ts';
+import { useExecutionBudget } from './use-execution-budget.ts';
 import { useNoIntrospection } from './use-no-introspection.ts';
+import { useRateLimit } from './use-rate-limit.ts';
 import { useRequestErrorStatus } from './use-request-error-status.ts';
 
 /** Where GraphQL is served, over HTTP and websocket alike. */
@@ -56,6 +60,8 @@ export interface GraphQLHandlerOptions {
   readonly corsOrigins: readonly string[];
   /** Require a bearer token and apply its principal's rules (off when absent). */
   readonly auth?: Authenticator | null;
+  /** The cost budget of each principal, in estimated objects a minute (off when null or absent). */
+  readonly rateLimitCost?: number | null;
 }
 
 /** The CSRF prevention plugin: yoga's, requiring {@link CSRF_HEADER}. */
@@ -102,9 +108,13 @@ export function createGraphQLHandler(store: Store, options: GraphQLHandlerOption
       ...(options.auth ? [useAuthentication(options.auth, options)] : []),
       useBodyLimit(options.limits.maxBodyBytes),
       ...queryLimitPlugins(options.limits),
+      // After the cost limit, whose estimate it spends.
+      ...(options.rateLimitCost ? [useRateLimit(options.rateLimitCost)] : []),
       useRequestErrorStatus,
       ...productionPlugins(options),
       useCompiledQueries(),
+      // After compiled queries, whose execute function it wraps.
+      useExecutionBudget(options.limits.maxExecutionMs, new Pacer()),
     ],
   });
 }

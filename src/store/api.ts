@@ -2,6 +2,8 @@
  * The store's API: the `Store` interface, how a store is opened and bounded, and what its writes of
  * relationships return. The data model it speaks is in types.ts.
  */
+
+import type { Steps } from './steps.ts';
 import type {
   DeleteOptions,
   DeleteResult,
@@ -177,10 +179,32 @@ export interface Store {
   ): Page<TraversalStep<ResourceMetadata>>;
   traverse(start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions): Page<TraversalStep>;
   /**
+   * `traverse` as resumable work (steps.ts): it yields after each resource whose edges it has read,
+   * and returns the page. A caller that must not hold the thread for a whole walk runs it a few steps
+   * at a time; writes committed meanwhile do not show in it (it reads the graph as it was at its first
+   * step). Its arguments are checked when it is called; a failure of the walk is thrown by a step.
+   */
+  traverseSteps(
+    start: ResourceRefInput,
+    options: TraverseOptions,
+    read: MetadataOnly,
+  ): Steps<Page<TraversalStep<ResourceMetadata>>>;
+  traverseSteps(
+    start: ResourceRefInput,
+    options?: TraverseOptions,
+    read?: ReadOptions,
+  ): Steps<Page<TraversalStep>>;
+  /**
    * A shortest path of relationships from `from` to `to`; [] when they are equal, null when
    * unreachable (through the refs `passable` lets it enter, when given).
    */
   shortestPath(from: ResourceRefInput, to: ResourceRefInput, options?: PathOptions): Relationship[] | null;
+  /** `shortestPath` as resumable work, as {@link Store.traverseSteps}. */
+  shortestPathSteps(
+    from: ResourceRefInput,
+    to: ResourceRefInput,
+    options?: PathOptions,
+  ): Steps<Relationship[] | null>;
 
   add(input: ResourceInput): Promise<WriteResult>;
   update(input: ResourceInput, expectedVersion: number): Promise<WriteResult>;

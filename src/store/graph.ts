@@ -21,6 +21,7 @@ import {
   triplePrefix,
 } from './keys.ts';
 import { OWNER_REFERENCE } from './registry.ts';
+import { runSteps, type Steps } from './steps.ts';
 import type { Direction, Relationship, Resource, ResourceRef } from './types.ts';
 
 /** A validated traversal request. */
@@ -82,6 +83,15 @@ export interface PastGraph {
  * order — by depth, then by the order edges are stored under their parent. Cycle-safe.
  */
 export function walk(view: GraphView, start: ResourceRef, options: WalkOptions): Reached[] {
+  return runSteps(walkSteps(view, start, options));
+}
+
+/**
+ * {@link walk} as resumable work: it yields after each node whose edges it has read. Whoever resumes
+ * it after other work ran (and writes may have committed) sets `view.past` to keep it reading the
+ * graph of its first step.
+ */
+export function* walkSteps(view: GraphView, start: ResourceRef, options: WalkOptions): Steps<Reached[]> {
   const startId = view.terms.refId(start);
   const passable = options.passable;
   if (startId === undefined || (passable && !passable(startId))) return [];
@@ -112,23 +122,27 @@ export function walk(view: GraphView, start: ResourceRef, options: WalkOptions):
         return false;
       };
       if (forEachNeighbour(view, id, options.direction, predicateIds, visit)) return reached;
+      yield;
     }
     frontier = next;
   }
   return reached;
 }
 
-/** The shortest path of edges from `from` to `to`, [] when they are the same, or null when unreachable. */
-export function shortestPath(
+/**
+ * The shortest path of edges from `from` to `to`, [] when they are the same, or null when unreachable;
+ * resumable work, as {@link walkSteps}.
+ */
+export function* shortestPathSteps(
   view: GraphView,
   from: ResourceRef,
   to: ResourceRef,
   options: WalkOptions,
-): Edge[] | null {
+): Steps<Edge[] | null> {
   const target = view.terms.refId(to);
   if (refKey(from).equals(refKey(to))) return [];
   if (target === undefined) return null;
-  const reached = walk(view, from, { ...options, stop: (id) => id === target });
+  const reached = yield* walkSteps(view, from, { ...options, stop: (id) => id === target });
   const last = reached.at(-1);
   if (last?.id !== target) return null;
   const path: Edge[] = [];

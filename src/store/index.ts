@@ -9,6 +9,7 @@ export { type LabelSelector, labelKeyError, labelValueError, parseLabelSelector 
 export { openStore } from './open.ts';
 export { refString } from './refs.ts';
 export { OWNER_REFERENCE, POD_NODE_BINDING } from './registry.ts';
+export { runSteps, type Steps } from './steps.ts';
 export * from './types.ts';
 export {
   normalizePredicateType,

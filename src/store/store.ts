@@ -35,6 +35,7 @@ import {
 import { passableOf, QueryInput, withData } from './query-input.ts';
 import { Reader, sameRef } from './reads.ts';
 import { TypeRegistry } from './registry.ts';
+import { doneSteps, runSteps, type Steps } from './steps.ts';
 import { TripleReader } from './triple-reads.ts';
 import { WriteTxn } from './txn.ts';
 import type {
@@ -245,9 +246,27 @@ export class LmdbStore implements Store {
   traverse(start: ResourceRefInput, options?: TraverseOptions, read?: ReadOptions): Page<TraversalStep>;
   traverse(
     start: ResourceRefInput,
-    traverseOptions: TraverseOptions = {},
+    options: TraverseOptions = {},
     read?: ReadOptions,
   ): Page<TraversalStep<ResourceMetadata>> {
+    return runSteps(this.traverseSteps(start, options, read));
+  }
+
+  traverseSteps(
+    start: ResourceRefInput,
+    options: TraverseOptions,
+    read: MetadataOnly,
+  ): Steps<Page<TraversalStep<ResourceMetadata>>>;
+  traverseSteps(
+    start: ResourceRefInput,
+    options?: TraverseOptions,
+    read?: ReadOptions,
+  ): Steps<Page<TraversalStep>>;
+  traverseSteps(
+    start: ResourceRefInput,
+    traverseOptions: TraverseOptions = {},
+    read?: ReadOptions,
+  ): Steps<Page<TraversalStep<ResourceMetadata>>> {
     this.#checkOpen();
     const options = optionsObject(traverseOptions);
     const kinds = optionalStringList(options.kinds, 'kinds', (kind, field) =>
@@ -268,12 +287,20 @@ export class LmdbStore implements Store {
     to: ResourceRefInput,
     options: PathOptions = {},
   ): Relationship[] | null {
+    return runSteps(this.shortestPathSteps(from, to, options));
+  }
+
+  shortestPathSteps(
+    from: ResourceRefInput,
+    to: ResourceRefInput,
+    options: PathOptions = {},
+  ): Steps<Relationship[] | null> {
     this.#checkOpen();
     if (!isPlainObject(options)) throw badInput('options', 'must be an object');
     const [start, target] = [normalizeRef(from, 'from'), normalizeRef(to, 'to')];
     const walkOptions = this.#input.walkOptions(options);
     // A path to the start itself walks nothing, so no walk asks whether that ref is passable.
-    if (sameRef(start, target)) return passableOf(options)?.(target) === false ? null : [];
+    if (sameRef(start, target)) return doneSteps(passableOf(options)?.(target) === false ? null : []);
     return this.#walks.path(start, target, walkOptions);
   }
 

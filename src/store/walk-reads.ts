@@ -1,6 +1,7 @@
 /**
  * Walks as pages: a breadth-first traversal (graph.ts) read at one revision for every page — changes
- * since the first page are undone from the log — and shortest paths.
+ * since the first page are undone from the log — and shortest paths. Both run as resumable work
+ * (steps.ts): a walk resumed after a commit reads on at the revision it started at, the same way.
  */
 import type { Databases, Terms } from './db.ts';
 import { invariant } from './errors.ts';
@@ -8,13 +9,14 @@ import {
   type GraphView,
   type PastGraph,
   relationshipOf,
-  shortestPath,
+  shortestPathSteps,
   type WalkOptions,
-  walk,
+  walkSteps,
 } from './graph.ts';
 import { decodeTripleKey, readId, refKey, type TripleIds, tripleKey, tupleKey } from './keys.ts';
 import { decodeCursor, fingerprintOf, type Keyed, toPage } from './pages.ts';
 import type { Reader } from './reads.ts';
+import type { Steps } from './steps.ts';
 import type { Page, Relationship, Resource, ResourceMetadata, ResourceRef, TraversalStep } from './types.ts';
 
 /** A resource as a read returns it: whole, or its metadata alone (`data: false`). */
@@ -39,17 +41,18 @@ export class WalkReader {
   }
 
   /**
-   * One page of a breadth-first traversal. Every page walks the graph as it was at the first page's
-   * revision (changes since are undone from the log), so pages neither skip nor repeat a node.
+   * One page of a breadth-first traversal, as resumable work. Every page walks the graph as it was
+   * at the first page's revision (changes since are undone from the log), so pages neither skip nor
+   * repeat a node.
    */
-  traverse(
+  *traverse(
     start: ResourceRef,
     walkOptions: WalkOptions,
     kinds: ReadonlySet<string> | null,
     limit: number,
     cursor: string | null,
     data: boolean,
-  ): Page<TraversalStep<Read>> {
+  ): Steps<Page<TraversalStep<Read>>> {
     const fingerprint = fingerprintOf([
       'traverse',
       refKey(start).toString('hex'),
@@ -64,16 +67,17 @@ export class WalkReader {
     const past = revision < this.#reader.committedRevision() ? this.#pastGraph(revision) : null;
     const view: GraphView = { dbs: this.#dbs, terms: this.#terms, inTxn: false, past };
     const isReported = kinds && ((id: number) => kinds.has(this.#terms.ref(id).kind));
-    const reached = walk(view, start, {
+    const steps = walkSteps(view, start, {
       ...walkOptions,
       enough: offset + limit + 1,
       counts: isReported ?? undefined,
     });
+    const reached = yield* this.#atRevision(view, revision, steps);
     const matching = isReported ? reached.filter((r) => isReported(r.id)) : reached;
     const entries = matching.slice(offset, offset + limit + 1).map((r, i): Keyed<TraversalStep<Read>> => {
       const ref = this.#terms.ref(r.id);
       const now = this.#reader.get(ref, data);
-      const resource = past ? resourceThen(past, ref, now) : now;
+      const resource = view.past ? resourceThen(view.past, ref, now) : now;
       return {
         key: tupleKey(offset + i + 1),
         item: { ref, resource, depth: r.depth, via: relationshipOf(view, r.via) },
@@ -82,10 +86,25 @@ export class WalkReader {
     return toPage(entries, limit, revision, fingerprint);
   }
 
-  /** A shortest path of relationships, [] from a node to itself, or null. */
-  path(from: ResourceRef, to: ResourceRef, walkOptions: WalkOptions): Relationship[] | null {
-    const view = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
-    return shortestPath(view, from, to, walkOptions)?.map((edge) => relationshipOf(view, edge)) ?? null;
+  /** A shortest path of relationships, [] from a node to itself, or null; resumable work. */
+  *path(from: ResourceRef, to: ResourceRef, walkOptions: WalkOptions): Steps<Relationship[] | null> {
+    const revision = this.#reader.committedRevision();
+    const view: GraphView = { dbs: this.#dbs, terms: this.#terms, inTxn: false };
+    const edges = yield* this.#atRevision(view, revision, shortestPathSteps(view, from, to, walkOptions));
+    return edges?.map((edge) => relationshipOf(view, edge)) ?? null;
+  }
+
+  /**
+   * Passes on the steps of a walk of `view` at `revision`: when one resumes after a commit, the view
+   * from then on reads the graph as it was at `revision` (the changes since undone from the log).
+   */
+  *#atRevision<T>(view: GraphView, revision: number, steps: Steps<T>): Steps<T> {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      yield;
+      if (!view.past && this.#reader.committedRevision() !== revision) view.past = this.#pastGraph(revision);
+    }
   }
 
   /** The graph at `revision`: the state then of every triplet and resource changed since. */

@@ -118,6 +118,25 @@ describe('serve: retention of the change log', () => {
   });
 });
 
+describe('serve: execution and cost budgets', () => {
+  it('should read --max-execution-ms and --rate-limit-cost N/minute, else their variables, off by default', async () => {
+    assert.equal(config(['--in-memory', '--max-execution-ms', '2500']).limits.maxExecutionMs, 2500);
+    assert.equal(config(['--in-memory']).limits.maxExecutionMs, 10_000);
+    assert.equal(config(['--in-memory', '--rate-limit-cost', '5000/minute']).rateLimitCost, 5000);
+    assert.equal(config(['--in-memory', '--rate-limit-cost', '300']).rateLimitCost, 300);
+    assert.equal(config(['--in-memory'], { RESOURCE_STORE_RATE_LIMIT_COST: '90/min' }).rateLimitCost, 90);
+    assert.equal(config(['--in-memory']).rateLimitCost, undefined);
+    const path = await file('budgets.yaml', 'rate-limit-cost: 1000/minute\nmax-execution-ms: 800\n');
+    const fromFile = config(['--in-memory', '--config', path]);
+    assert.deepEqual([fromFile.rateLimitCost, fromFile.limits.maxExecutionMs], [1000, 800]);
+    assert.throws(
+      () => config(['--rate-limit-cost', '10/hour']),
+      /--rate-limit-cost must be a cost a minute/,
+    );
+    assert.throws(() => config(['--rate-limit-cost', '0']), /--rate-limit-cost must be a cost a minute/);
+  });
+});
+
 describe('serve --config', () => {
   it('should read any flag from a YAML file, with the command line winning over it', async () => {
     const path = await file(

@@ -5,6 +5,7 @@ import type {
   DeletePropagation,
   RelationshipInput,
   ResourceRef,
+  Steps,
   Store,
   TraversalStep,
 } from '../../src/store/index.ts';
@@ -584,6 +585,61 @@ describe('walks over a node with very many edges', () => {
         .traverse(hub, { direction: 'INCOMING', maxDepth: 1, limit: 4 })
         .items.slice(2)
         .map((step) => step.ref.name),
+    );
+  });
+});
+
+describe('walks as resumable work', () => {
+  /** Runs `steps` one step at a time, awaiting `between` after the first step; returns result and steps. */
+  async function stepped<T>(steps: Steps<T>, between: () => Promise<unknown>): Promise<[T, number]> {
+    let count = 0;
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return [step.value, count];
+      if (count++ === 0) await between();
+    }
+  }
+
+  it('should walk in steps, one a resource, to the same page as traverse', async () => {
+    const store = await tempStore();
+    const { d } = await ownershipTree(store);
+    const [page, count] = await stepped(store.traverseSteps(d), async () => {});
+    assert.deepEqual(page.items, store.traverse(d).items);
+    assert.ok(count >= 3, `stepped ${count} times`);
+  });
+
+  it('should read the graph of its first step when writes commit between steps', async () => {
+    const store = await tempStore();
+    const { d, rs1, rs2, p3 } = await ownershipTree(store);
+    const before = store.traverse(d);
+    const [page] = await stepped(store.traverseSteps(d), async () => {
+      await store.deleteRelationships([owns(rs2, p3)]);
+      await store.addRelationships([owns(rs1, pod('p9'))]);
+      await store.update({ ref: rs2, labels: { changed: 'yes' } }, 1);
+    });
+    assert.deepEqual(page, { ...before, cursorAt: page.cursorAt });
+    assert.notDeepEqual(names(store.traverse(d).items), names(before.items));
+  });
+
+  it('should find a shortest path in steps at the revision of its first step', async () => {
+    const store = await tempStore();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => pod(name)) as ResourceRef[];
+    await store.addRelationships([edge(a!, b!), edge(b!, c!), edge(c!, d!)]);
+    const [path] = await stepped(store.shortestPathSteps(a!, d!), () =>
+      store.deleteRelationships([edge(c!, d!)]),
+    );
+    assert.deepEqual(
+      path?.map((r) => r.object.name),
+      ['b', 'c', 'd'],
+    );
+    assert.equal(store.shortestPath(a!, d!), null);
+  });
+
+  it('should check its arguments when called, before any step', async () => {
+    const store = await tempStore();
+    assert.equal(await codeOf(() => store.traverseSteps(pod('a'), { maxDepth: 10_000 })), 'BAD_USER_INPUT');
+    assert.equal(
+      await codeOf(() => store.shortestPathSteps(pod('a'), { name: '' } as never)),
+      'BAD_USER_INPUT',
     );
   });
 });
